@@ -1,0 +1,640 @@
+//! The two passes as push-style state machines, free of I/O: the caller feeds byte chunks of
+//! any size cut anywhere and calls `finish` at the end. The same code serves a file, stdin
+//! and a browser stream.
+//!
+//! - [`Scanner`] (pass 1) sniffs the dialect and gathers per-column statistics → [`Inference`].
+//! - [`Converter`] (pass 2) converts with a given [`Inference`] and writes Parquet.
+//! - [`StreamConverter`] does both in one pass for input that cannot be read twice: it infers
+//!   from the first `sample_rows` rows, held in memory, then converts them and the rest.
+
+use crate::alloc;
+use crate::encode::{parse_cell, Cell, ColumnBuilder, Extreme};
+use crate::error::{shorten, Error, RejectKind, Rejection, Result};
+use crate::infer::{self, ticks_per_second, ColumnPlan, Inference, Kind, FORCED_CATEGORY_CAP};
+use crate::options::{BadRows, Encoding, Options, TypeOverride};
+use crate::parse::{Record, Shape, Splitter};
+use crate::report::{ColumnReport, DialectReport, Phase, Progress, Report, Timings};
+use crate::scan::{ColumnScan, Tokens};
+use crate::sniff::{self, Dialect, LineEnding};
+use crate::text::{decode_field, is_utf8, Front};
+use crate::value;
+use crate::write::ParquetSink;
+use arrow_schema::TimeUnit;
+use parquet::file::metadata::KeyValue;
+use std::io::Write;
+use std::sync::Arc;
+use web_time::Instant;
+
+/// The key of the Parquet key-value entry that describes the inference.
+pub const METADATA_KEY: &str = "parquetry.inference";
+/// Most rejected rows kept under `collect`; past it the conversion stops rather than drop any.
+pub const MAX_COLLECTED: usize = 1_000_000;
+
+fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn shape(d: &Dialect, opts: &Options) -> Shape {
+    Shape {
+        delimiter: d.delimiter,
+        quote: d.quote,
+        cr_lines: d.line_ending == LineEnding::Cr,
+        max_field_bytes: opts.max_field_bytes,
+    }
+}
+
+/// Pass 1: sniffing and statistics.
+pub struct Scanner {
+    opts: Options,
+    front: Front,
+    splitter: Option<Splitter>,
+    st: ScanState,
+    started: Instant,
+    sniff_ms: f64,
+    bytes: u64,
+}
+
+struct ScanState {
+    dialect: Option<Dialect>,
+    header: Option<Vec<Vec<u8>>>,
+    width: Option<usize>,
+    columns: Vec<ColumnScan>,
+    tokens: Tokens,
+    rows: u64,
+    /// Rows past this are read but not classified (stream mode's sample).
+    limit: Option<u64>,
+    utf8_ok: bool,
+    encoding: Encoding,
+    category_caps: Box<dyn Fn(&str) -> usize>,
+}
+
+impl ScanState {
+    fn on_record(&mut self, r: Record<'_>) {
+        if self.width.is_none() {
+            let width = r.len();
+            self.width = Some(width);
+            let header_raw: Option<Vec<Vec<u8>>> = self
+                .dialect
+                .as_ref()
+                .is_some_and(|d| d.header)
+                .then(|| r.fields().map(|f| f.to_vec()).collect());
+            let names = infer::column_names(header_raw.as_deref(), width, self.encoding);
+            self.columns = names.iter().map(|n| ColumnScan::new((self.category_caps)(n))).collect();
+            if let Some(h) = header_raw {
+                self.utf8_ok &= h.iter().all(|f| is_utf8(f, true));
+                self.header = Some(h);
+                return;
+            }
+        }
+        self.rows += 1;
+        if self.limit.is_some_and(|l| self.rows > l) {
+            return;
+        }
+        // Rows that will be rejected anyway must not steer the types.
+        if r.problem.is_some() || Some(r.len()) != self.width {
+            return;
+        }
+        if self.utf8_ok && self.encoding == Encoding::Utf8 {
+            self.utf8_ok = r.fields().all(|f| f.is_ascii() || is_utf8(f, true));
+        }
+        for (i, c) in self.columns.iter_mut().enumerate() {
+            c.observe(r.field(i), &self.tokens);
+        }
+    }
+}
+
+impl Scanner {
+    pub fn new(opts: &Options) -> Result<Scanner> {
+        opts.validate().map_err(Error::Options)?;
+        let forced_categories: Vec<String> = opts
+            .types
+            .iter()
+            .filter(|(_, t)| *t == TypeOverride::Category)
+            .map(|(n, _)| n.clone())
+            .collect();
+        // Distinct values are counted up to at least 1000 so reports can show them.
+        let cap = opts.category_max.max(1000);
+        Ok(Scanner {
+            opts: opts.clone(),
+            front: Front::new(opts.encoding),
+            splitter: None,
+            st: ScanState {
+                dialect: None,
+                header: None,
+                width: None,
+                columns: Vec::new(),
+                tokens: Tokens::new(&opts.null_tokens),
+                rows: 0,
+                limit: None,
+                utf8_ok: true,
+                encoding: Encoding::Utf8,
+                category_caps: Box::new(move |name| {
+                    if forced_categories.iter().any(|n| n == name) {
+                        FORCED_CATEGORY_CAP
+                    } else {
+                        cap
+                    }
+                }),
+            },
+            started: Instant::now(),
+            sniff_ms: 0.0,
+            bytes: 0,
+        })
+    }
+
+    /// Feeds the next chunk of the input.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
+        self.bytes += chunk.len() as u64;
+        self.push(chunk, false);
+        Ok(())
+    }
+
+    fn push(&mut self, chunk: &[u8], last: bool) {
+        let Scanner { opts, front, splitter, st, started, sniff_ms, .. } = self;
+        let pushed = front.push(chunk, last);
+        let text = front.text(pushed, chunk);
+        if splitter.is_none() {
+            if !front.started() {
+                return;
+            }
+            let d = sniff::sniff(text, last, opts);
+            *splitter = Some(Splitter::new(shape(&d, opts)));
+            st.dialect = Some(d);
+            st.encoding = front.encoding;
+            *sniff_ms = ms_since(*started);
+        }
+        if let Some(sp) = splitter {
+            let _ = sp.feed(text, last, &mut |r| -> Result<(), ()> {
+                st.on_record(r);
+                Ok(())
+            });
+        }
+    }
+
+    /// Data rows read so far.
+    pub fn rows(&self) -> u64 {
+        self.st.rows
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            phase: if self.splitter.is_some() { Phase::Scan } else { Phase::Sniff },
+            bytes: self.bytes,
+            rows: self.st.rows,
+            heap_bytes: alloc::live_bytes() as u64,
+        }
+    }
+
+    /// Ends the input and decides the columns' types.
+    pub fn finish(mut self) -> Result<Inference> {
+        self.push(&[], true);
+        self.into_inference(None)
+    }
+
+    fn into_inference(self, sampled_rows: Option<u64>) -> Result<Inference> {
+        let st = self.st;
+        let (Some(dialect), Some(width)) = (st.dialect, st.width) else {
+            return Err(Error::EmptyInput);
+        };
+        let encoding = if self.front.encoding == Encoding::Utf8 && !st.utf8_ok {
+            Encoding::Windows1252
+        } else {
+            self.front.encoding
+        };
+        let names = infer::column_names(st.header.as_deref(), width, encoding);
+        let selected = infer::select(&names, &self.opts)?;
+        let mut scans: Vec<Option<ColumnScan>> = st.columns.into_iter().map(Some).collect();
+        let mut columns = Vec::with_capacity(selected.len());
+        for source in selected {
+            let name = names[source].clone();
+            let scan = scans[source]
+                .take()
+                .ok_or_else(|| Error::Options(format!("column {name:?} is selected twice")))?;
+            let decimals = (scan.mask & crate::scan::bits::FLOAT != 0).then_some(scan.decimals);
+            let forced = self.opts.type_override(&name);
+            let (kind, distinct) =
+                infer::decide(&name, scan, forced, &self.opts, encoding, sampled_rows.is_some())?;
+            let decimals = decimals.filter(|_| matches!(kind, Kind::Float32 | Kind::Float64));
+            columns.push(ColumnPlan { name, source, kind, forced: forced.is_some(), distinct, decimals });
+        }
+        Ok(Inference {
+            dialect,
+            encoding,
+            bom: self.front.bom,
+            width,
+            columns,
+            sampled_rows,
+            rows_scanned: st.rows,
+            sniff_ms: self.sniff_ms,
+            scan_ms: ms_since(self.started) - self.sniff_ms,
+        })
+    }
+}
+
+/// Pass 2: conversion with known types, writing Parquet row group by row group.
+pub struct Converter<W: Write + Send> {
+    front: Front,
+    splitter: Splitter,
+    st: ConvertState<W>,
+}
+
+struct ConvertState<W: Write + Send> {
+    inf: Inference,
+    opts: Options,
+    tokens: Tokens,
+    header_pending: bool,
+    builders: Vec<ColumnBuilder>,
+    cells: Vec<Cell>,
+    sink: ParquetSink<W>,
+    rows_in: u64,
+    rows_written: u64,
+    rows_rejected: u64,
+    rejected: Vec<Rejection>,
+    group_rows: usize,
+    group_bytes: usize,
+    groups: usize,
+    bytes_in: u64,
+    started: Instant,
+}
+
+impl<W: Write + Send> Converter<W> {
+    pub fn new(inference: Inference, opts: &Options, out: W) -> Result<Converter<W>> {
+        opts.validate().map_err(Error::Options)?;
+        let schema = Arc::new(inference.schema());
+        let sink = ParquetSink::new(out, schema, opts)?;
+        let builders = inference.columns.iter().map(ColumnBuilder::new).collect();
+        Ok(Converter {
+            front: Front::new(Some(inference.encoding)),
+            splitter: Splitter::new(shape(&inference.dialect, opts)),
+            st: ConvertState {
+                header_pending: inference.dialect.header,
+                tokens: Tokens::new(&opts.null_tokens),
+                cells: Vec::with_capacity(inference.columns.len()),
+                inf: inference,
+                opts: opts.clone(),
+                builders,
+                sink,
+                rows_in: 0,
+                rows_written: 0,
+                rows_rejected: 0,
+                rejected: Vec::new(),
+                group_rows: 0,
+                group_bytes: 0,
+                groups: 0,
+                bytes_in: 0,
+                started: Instant::now(),
+            },
+        })
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
+        self.st.bytes_in += chunk.len() as u64;
+        self.push(chunk, false)
+    }
+
+    fn push(&mut self, chunk: &[u8], last: bool) -> Result<()> {
+        let pushed = self.front.push(chunk, last);
+        let text = self.front.text(pushed, chunk);
+        let st = &mut self.st;
+        self.splitter.feed(text, last, &mut |r| st.on_record(r))
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            phase: Phase::Convert,
+            bytes: self.st.bytes_in,
+            rows: self.st.rows_in,
+            heap_bytes: alloc::live_bytes() as u64,
+        }
+    }
+
+    pub fn inference(&self) -> &Inference {
+        &self.st.inf
+    }
+
+    /// Ends the input, writes the last row group and the footer, and reports.
+    pub fn finish(mut self) -> Result<(Report, W)> {
+        self.push(&[], true)?;
+        self.st.finish()
+    }
+}
+
+impl<W: Write + Send> ConvertState<W> {
+    fn on_record(&mut self, r: Record<'_>) -> Result<()> {
+        if self.header_pending {
+            self.header_pending = false;
+            return Ok(());
+        }
+        self.rows_in += 1;
+        match self.parse_row(&r) {
+            Ok(()) => {
+                let enc = self.inf.encoding;
+                for ((b, c), cell) in self.builders.iter_mut().zip(&self.inf.columns).zip(&self.cells) {
+                    b.append(*cell, r.field(c.source), enc);
+                }
+                self.rows_written += 1;
+                self.group_rows += 1;
+                self.group_bytes += r.byte_len() + 8 * self.cells.len();
+                if self.group_rows >= self.opts.row_group_rows
+                    || self.group_bytes >= self.opts.row_group_bytes
+                {
+                    self.flush()?;
+                }
+                Ok(())
+            }
+            Err(rejection) => self.reject(rejection),
+        }
+    }
+
+    /// Parses every field of the row into `cells`, or says why the row cannot be written.
+    fn parse_row(&mut self, r: &Record<'_>) -> Result<(), Rejection> {
+        let inf = &mut self.inf;
+        let enc = inf.encoding;
+        let d = &inf.dialect;
+        let rejection = |kind, column: Option<String>, value: Option<&[u8]>, reason: String, hint| {
+            Rejection {
+                line: r.line,
+                kind,
+                column,
+                value: value.map(|v| shorten(&lossy(v, enc), 1000)),
+                reason,
+                hint,
+                record: shorten(&lossy(&r.to_csv_line(d.delimiter, d.quote), enc), 100_000),
+            }
+        };
+        if let Some((kind, field)) = r.problem {
+            let name = field.and_then(|i| header_name(inf, i));
+            let value = field.map(|i| r.field(i)).filter(|v| !v.is_empty());
+            let (reason, hint) = match kind {
+                RejectKind::NulByte => ("contains a NUL byte".into(), Some("the file may be binary rather than text".into())),
+                RejectKind::FieldTooLong => (
+                    format!("has a field longer than {} bytes", self.opts.max_field_bytes),
+                    Some("raise the maximum field size if the field is genuine, or check for an unclosed quote".into()),
+                ),
+                RejectKind::UnterminatedQuote => (
+                    "has a quote that is never closed before the end of the file".into(),
+                    Some("close the quote, or turn quoting off".into()),
+                ),
+                _ => ("cannot be read".into(), None),
+            };
+            let reason = if value.is_some() { reason } else { format!("the row {reason}") };
+            return Err(rejection(kind, name, value, reason, hint));
+        }
+        if r.len() != inf.width {
+            return Err(rejection(
+                RejectKind::Ragged,
+                None,
+                None,
+                format!("expected {} fields, found {}", inf.width, r.len()),
+                Some(format!(
+                    "check the delimiter ({:?}) and quoting, or fix the row",
+                    d.delimiter as char
+                )),
+            ));
+        }
+        self.cells.clear();
+        let sampled = inf.sampled_rows;
+        for c in inf.columns.iter_mut() {
+            let b = r.field(c.source);
+            match parse_cell(b, &mut c.kind, &self.tokens, enc) {
+                Ok(cell) => self.cells.push(cell),
+                Err(reason) => {
+                    let (kind, hint) = if reason.contains("UTF-8") {
+                        (RejectKind::InvalidText, Some("give the file's encoding explicitly".into()))
+                    } else {
+                        (RejectKind::BadValue, Some(value_hint(c, sampled)))
+                    };
+                    let column = Some(c.name.clone());
+                    return Err(rejection(kind, column, Some(b), reason, hint));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, rejection: Rejection) -> Result<()> {
+        match self.opts.bad_rows {
+            BadRows::Error => return Err(Error::BadRow(Box::new(rejection))),
+            BadRows::Skip => {}
+            BadRows::Collect => {
+                if self.rejected.len() >= MAX_COLLECTED {
+                    return Err(Error::Options(format!(
+                        "more than {MAX_COLLECTED} rows were rejected; the last was {rejection}"
+                    )));
+                }
+                self.rejected.push(rejection);
+            }
+        }
+        self.rows_rejected += 1;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.group_rows == 0 {
+            return Ok(());
+        }
+        let arrays =
+            self.builders.iter_mut().zip(&self.inf.columns).map(|(b, c)| b.finish(&c.kind)).collect();
+        self.sink.write_row_group(arrays)?;
+        self.group_rows = 0;
+        self.group_bytes = 0;
+        self.groups += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(Report, W)> {
+        self.flush()?;
+        let enc = self.inf.encoding;
+        let columns: Vec<ColumnReport> = self
+            .inf
+            .columns
+            .iter()
+            .zip(&self.builders)
+            .map(|(c, b)| ColumnReport {
+                name: c.name.clone(),
+                type_name: c.kind.name(),
+                forced: c.forced,
+                nulls: b.written.nulls,
+                min: b.written.lo.as_ref().map(|v| show(v, &c.kind, enc)),
+                max: b.written.hi.as_ref().map(|v| show(v, &c.kind, enc)),
+                distinct: match &c.kind {
+                    Kind::Category(v) => Some(v.values.len()),
+                    _ => c.distinct,
+                },
+                decimals: c.decimals,
+            })
+            .collect();
+        let mode = if self.inf.sampled_rows.is_some() { "stream" } else { "two-pass" };
+        let dialect = DialectReport {
+            dialect: self.inf.dialect.clone(),
+            bom: self.inf.bom,
+            encoding: enc,
+        };
+        let described = serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "mode": mode,
+            "dialect": &dialect,
+            "rows_scanned": self.inf.rows_scanned,
+            "columns": &columns,
+        });
+        let kv = KeyValue::new(METADATA_KEY.to_string(), described.to_string());
+        let (out, bytes_out) = self.sink.finish(vec![kv])?;
+        let report = Report {
+            rows_in: self.rows_in,
+            rows_written: self.rows_written,
+            rows_rejected: self.rows_rejected,
+            bytes_in: self.bytes_in,
+            bytes_out,
+            row_groups: self.groups,
+            dialect,
+            mode,
+            columns,
+            rejected: self.rejected,
+            timings_ms: Timings {
+                sniff: self.inf.sniff_ms,
+                scan: self.inf.scan_ms,
+                convert: ms_since(self.started),
+            },
+            peak_heap_bytes: alloc::peak_bytes() as u64,
+        };
+        Ok((report, out))
+    }
+}
+
+fn header_name(inf: &Inference, field: usize) -> Option<String> {
+    inf.columns.iter().find(|c| c.source == field).map(|c| c.name.clone())
+}
+
+fn value_hint(c: &ColumnPlan, sampled: Option<u64>) -> String {
+    let t = c.kind.name();
+    match sampled {
+        _ if c.forced => format!("the column was set to {t} by an override; choose another type"),
+        Some(n) => format!(
+            "the column was inferred as {t} from the first {n} rows only; override its type, or \
+             convert the whole file so that every row is scanned"
+        ),
+        None => format!("the column is {t}; override its type or fix the value"),
+    }
+}
+
+fn lossy(b: &[u8], enc: Encoding) -> String {
+    decode_field(b, enc).map_or_else(|| String::from_utf8_lossy(b).into_owned(), |s| s.into_owned())
+}
+
+/// A column extreme as text, in the column's own notation.
+fn show(v: &Extreme, kind: &Kind, enc: Encoding) -> String {
+    match (v, kind) {
+        (Extreme::Int(i), Kind::Bool) => (*i != 0).to_string(),
+        (Extreme::Int(d), Kind::Date(_)) => {
+            let (y, m, d) = value::civil_from_days(*d as i64);
+            format!("{y:04}-{m:02}-{d:02}")
+        }
+        (Extreme::Int(t), Kind::Timestamp { unit, utc }) => {
+            let per = ticks_per_second(*unit) as i128;
+            let (secs, frac) = (t.div_euclid(per) as i64, t.rem_euclid(per) as i64);
+            let (y, mo, d) = value::civil_from_days(secs.div_euclid(86_400));
+            let s = secs.rem_euclid(86_400);
+            format!(
+                "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}{}{}",
+                s / 3600,
+                s / 60 % 60,
+                s % 60,
+                fraction(frac, *unit),
+                if *utc { "Z" } else { "" }
+            )
+        }
+        (Extreme::Int(t), Kind::Time(unit)) => {
+            let per = ticks_per_second(*unit) as i128;
+            let (s, frac) = ((t / per) as i64, (t % per) as i64);
+            format!("{:02}:{:02}:{:02}{}", s / 3600, s / 60 % 60, s % 60, fraction(frac, *unit))
+        }
+        (Extreme::Int(i), _) => i.to_string(),
+        (Extreme::Float(f), _) => f.to_string(),
+        (Extreme::Text(b), _) => shorten(&lossy(b, enc), 200),
+    }
+}
+
+fn fraction(ticks: i64, unit: TimeUnit) -> String {
+    match unit {
+        TimeUnit::Millisecond => format!(".{ticks:03}"),
+        TimeUnit::Microsecond => format!(".{ticks:06}"),
+        TimeUnit::Nanosecond => format!(".{ticks:09}"),
+        TimeUnit::Second => String::new(),
+    }
+}
+
+/// One pass over input that cannot be read twice: types come from the first
+/// `sample_rows` rows, which are held in memory until they are known.
+pub struct StreamConverter<W: Write + Send> {
+    opts: Options,
+    state: StreamState<W>,
+}
+
+enum StreamState<W: Write + Send> {
+    Sampling { scanner: Box<Scanner>, held: Vec<Vec<u8>>, out: W },
+    Converting(Box<Converter<W>>),
+    Failed,
+}
+
+impl<W: Write + Send> StreamConverter<W> {
+    pub fn new(opts: &Options, out: W) -> Result<Self> {
+        let mut scanner = Scanner::new(opts)?;
+        scanner.st.limit = Some(opts.sample_rows as u64);
+        Ok(StreamConverter {
+            opts: opts.clone(),
+            state: StreamState::Sampling { scanner: Box::new(scanner), held: Vec::new(), out },
+        })
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
+        match &mut self.state {
+            StreamState::Sampling { scanner, held, .. } => {
+                scanner.feed(chunk)?;
+                held.push(chunk.to_vec());
+                if scanner.rows() > self.opts.sample_rows as u64 {
+                    self.start_converting(false)?;
+                }
+                Ok(())
+            }
+            StreamState::Converting(c) => c.feed(chunk),
+            StreamState::Failed => Err(Error::State("the conversion already failed")),
+        }
+    }
+
+    /// Decides the types from the sample and replays the held chunks into a converter.
+    fn start_converting(&mut self, at_end: bool) -> Result<()> {
+        let StreamState::Sampling { scanner, held, out } =
+            std::mem::replace(&mut self.state, StreamState::Failed)
+        else {
+            return Ok(());
+        };
+        let sampled = scanner.rows().min(self.opts.sample_rows as u64);
+        let mut scanner = *scanner;
+        if at_end {
+            scanner.push(&[], true);
+        }
+        let inference = scanner.into_inference(Some(sampled))?;
+        let mut conv = Converter::new(inference, &self.opts, out)?;
+        for chunk in held {
+            conv.feed(&chunk)?;
+        }
+        self.state = StreamState::Converting(Box::new(conv));
+        Ok(())
+    }
+
+    pub fn progress(&self) -> Progress {
+        match &self.state {
+            StreamState::Sampling { scanner, .. } => scanner.progress(),
+            StreamState::Converting(c) => c.progress(),
+            StreamState::Failed => Progress { phase: Phase::Convert, bytes: 0, rows: 0, heap_bytes: 0 },
+        }
+    }
+
+    pub fn finish(mut self) -> Result<(Report, W)> {
+        self.start_converting(true)?;
+        match self.state {
+            StreamState::Converting(c) => c.finish(),
+            _ => Err(Error::State("the conversion already failed")),
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! The convert pass's per-column work: a field's text becomes a typed cell (or a reason it
+//! cannot), cells are appended to Arrow builders, and a row group's builders become arrays.
+//! A row is parsed whole into cells before any is appended, so a rejected row leaves no trace.
+
+use crate::infer::{ticks_per_second, ColumnPlan, IntType, Kind};
+use crate::options::Encoding;
+use crate::scan::Tokens;
+use crate::text::decode_field;
+use crate::value;
+use arrow_array::builder::*;
+use arrow_array::types::{UInt16Type, UInt8Type};
+use arrow_array::{ArrayRef, DictionaryArray};
+use arrow_schema::TimeUnit;
+use std::sync::Arc;
+
+/// A parsed field, before it is appended.
+#[derive(Clone, Copy, Debug)]
+pub enum Cell {
+    Null,
+    Bool(bool),
+    Int(i128),
+    F32(f32),
+    F64(f64),
+    /// Dates (days), times and timestamps (ticks).
+    Ticks(i64),
+    /// Text: the field's bytes are appended as they are (decoded if need be).
+    Text,
+    Code(u16),
+}
+
+/// Parses one field for its column; `Err` carries the reason it does not fit.
+pub fn parse_cell(
+    b: &[u8],
+    kind: &mut Kind,
+    tokens: &Tokens,
+    enc: Encoding,
+) -> Result<Cell, String> {
+    if b.is_empty() {
+        return Ok(Cell::Null);
+    }
+    let null_if_token = |reason: String| if tokens.contains(b) { Ok(Cell::Null) } else { Err(reason) };
+    match kind {
+        Kind::Text => match decode_field(b, enc) {
+            Some(_) => Ok(Cell::Text),
+            None => Err("is not valid UTF-8".into()),
+        },
+        Kind::Category(v) => match v.code(b, enc) {
+            Some(c) => Ok(Cell::Code(c)),
+            None if decode_field(b, enc).is_none() => Err("is not valid UTF-8".into()),
+            None => Err(format!("is not one of the column's {} category values", v.values.len())),
+        },
+        Kind::Bool => value::parse_bool(b)
+            .map(Cell::Bool)
+            .map_or_else(|| null_if_token("is not a boolean (true/false)".into()), Ok),
+        Kind::Int(t) => match value::parse_int(b) {
+            Some(v) => {
+                let (lo, hi) = t.range();
+                if (lo..=hi).contains(&v) {
+                    Ok(Cell::Int(v))
+                } else {
+                    Err(format!("does not fit {} ({lo} to {hi})", kind_name(kind)))
+                }
+            }
+            None => null_if_token(format!("is not a whole number ({})", kind_name(kind))),
+        },
+        Kind::Float32 | Kind::Float64 => {
+            // A null token that reads as a float (NaN) is the float NaN in a float column.
+            let Some(f) = value::parse_float(b) else {
+                return null_if_token("is not a number".into());
+            };
+            if matches!(kind, Kind::Float32) {
+                if !f.f32_exact {
+                    return Err("cannot be stored exactly as float32".into());
+                }
+                Ok(Cell::F32(value::parse_f32(b).unwrap_or(f.value as f32)))
+            } else if !f.f64_exact {
+                Err("cannot be stored exactly as float64".into())
+            } else {
+                Ok(Cell::F64(f.value))
+            }
+        }
+        Kind::Date(fmt) => match fmt.parse(b) {
+            Some(d) => Ok(Cell::Ticks(d as i64)),
+            None => null_if_token(format!("is not a date ({})", date_pattern(*fmt))),
+        },
+        Kind::Timestamp { unit, utc } => {
+            let per = ticks_per_second(*unit);
+            match value::parse_timestamp(b) {
+                Some(t) if t.has_offset != *utc => Err(if *utc {
+                    "has no time zone offset, but the column's timestamps all have one".into()
+                } else {
+                    "has a time zone offset, but the column's timestamps have none".into()
+                }),
+                Some(t) if (t.nanos as i64) % (1_000_000_000 / per) != 0 => {
+                    Err(format!("has more fraction digits than {}", kind_name(kind)))
+                }
+                Some(t) => t.ticks(per).map(Cell::Ticks).ok_or_else(|| "is out of range".into()),
+                None => null_if_token("is not a timestamp (YYYY-MM-DD HH:MM:SS)".into()),
+            }
+        }
+        Kind::Time(unit) => match value::parse_time(b) {
+            Some((nanos, _)) => {
+                let per_tick = 1_000_000_000 / ticks_per_second(*unit);
+                if nanos % per_tick != 0 {
+                    Err(format!("has more fraction digits than {}", kind_name(kind)))
+                } else {
+                    Ok(Cell::Ticks(nanos / per_tick))
+                }
+            }
+            None => null_if_token("is not a time of day (HH:MM:SS)".into()),
+        },
+    }
+}
+
+fn kind_name(k: &Kind) -> String {
+    k.name()
+}
+
+fn date_pattern(f: value::DateFormat) -> &'static str {
+    use value::DateFormat::*;
+    match f {
+        Iso => "YYYY-MM-DD",
+        SlashDayFirst => "DD/MM/YYYY",
+        SlashMonthFirst => "MM/DD/YYYY",
+        DotDayFirst => "DD.MM.YYYY",
+        DotMonthFirst => "MM.DD.YYYY",
+        SlashYearFirst => "YYYY/MM/DD",
+    }
+}
+
+/// Running statistics of what was actually written to a column.
+#[derive(Clone, Debug, Default)]
+pub struct Written {
+    pub nulls: u64,
+    pub lo: Option<Extreme>,
+    pub hi: Option<Extreme>,
+}
+
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+pub enum Extreme {
+    Int(i128),
+    Float(f64),
+    Text(Vec<u8>),
+}
+
+impl Written {
+    fn see(&mut self, v: Extreme) {
+        if self.lo.as_ref().is_none_or(|lo| v < *lo) {
+            self.lo = Some(v.clone());
+        }
+        if self.hi.as_ref().is_none_or(|hi| v > *hi) {
+            self.hi = Some(v);
+        }
+    }
+
+    fn see_bytes(&mut self, b: &[u8]) {
+        // Compare before copying: most values are neither a new minimum nor a new maximum.
+        let lower = match &self.lo {
+            Some(Extreme::Text(lo)) => b < lo.as_slice(),
+            _ => true,
+        };
+        let higher = match &self.hi {
+            Some(Extreme::Text(hi)) => b > hi.as_slice(),
+            _ => true,
+        };
+        if lower {
+            self.lo = Some(Extreme::Text(b.to_vec()));
+        }
+        if higher {
+            self.hi = Some(Extreme::Text(b.to_vec()));
+        }
+    }
+}
+
+/// Arrow builders, one variant per physical layout.
+pub enum Builder {
+    Bool(BooleanBuilder),
+    I8(Int8Builder),
+    I16(Int16Builder),
+    I32(Int32Builder),
+    I64(Int64Builder),
+    U8(UInt8Builder),
+    U16(UInt16Builder),
+    U32(UInt32Builder),
+    U64(UInt64Builder),
+    F32(Float32Builder),
+    F64(Float64Builder),
+    Date(Date32Builder),
+    TsMs(TimestampMillisecondBuilder),
+    TsUs(TimestampMicrosecondBuilder),
+    TsNs(TimestampNanosecondBuilder),
+    TimeMs(Time32MillisecondBuilder),
+    TimeUs(Time64MicrosecondBuilder),
+    TimeNs(Time64NanosecondBuilder),
+    Text(StringBuilder),
+    Code8(UInt8Builder),
+    Code16(UInt16Builder),
+}
+
+pub struct ColumnBuilder {
+    pub builder: Builder,
+    pub written: Written,
+    utc: bool,
+}
+
+impl ColumnBuilder {
+    pub fn new(plan: &ColumnPlan) -> ColumnBuilder {
+        let b = match &plan.kind {
+            Kind::Bool => Builder::Bool(BooleanBuilder::new()),
+            Kind::Int(t) => match t {
+                IntType::Int8 => Builder::I8(Int8Builder::new()),
+                IntType::Int16 => Builder::I16(Int16Builder::new()),
+                IntType::Int32 => Builder::I32(Int32Builder::new()),
+                IntType::Int64 => Builder::I64(Int64Builder::new()),
+                IntType::UInt8 => Builder::U8(UInt8Builder::new()),
+                IntType::UInt16 => Builder::U16(UInt16Builder::new()),
+                IntType::UInt32 => Builder::U32(UInt32Builder::new()),
+                IntType::UInt64 => Builder::U64(UInt64Builder::new()),
+            },
+            Kind::Float32 => Builder::F32(Float32Builder::new()),
+            Kind::Float64 => Builder::F64(Float64Builder::new()),
+            Kind::Date(_) => Builder::Date(Date32Builder::new()),
+            Kind::Timestamp { unit, .. } => match unit {
+                TimeUnit::Microsecond => Builder::TsUs(TimestampMicrosecondBuilder::new()),
+                TimeUnit::Nanosecond => Builder::TsNs(TimestampNanosecondBuilder::new()),
+                _ => Builder::TsMs(TimestampMillisecondBuilder::new()),
+            },
+            Kind::Time(unit) => match unit {
+                TimeUnit::Microsecond => Builder::TimeUs(Time64MicrosecondBuilder::new()),
+                TimeUnit::Nanosecond => Builder::TimeNs(Time64NanosecondBuilder::new()),
+                _ => Builder::TimeMs(Time32MillisecondBuilder::new()),
+            },
+            Kind::Text => Builder::Text(StringBuilder::new()),
+            Kind::Category(v) if v.wide => Builder::Code16(UInt16Builder::new()),
+            Kind::Category(_) => Builder::Code8(UInt8Builder::new()),
+        };
+        let utc = matches!(plan.kind, Kind::Timestamp { utc: true, .. });
+        ColumnBuilder { builder: b, written: Written::default(), utc }
+    }
+
+    /// Appends a cell that [`parse_cell`] produced for this column's kind.
+    pub fn append(&mut self, cell: Cell, field: &[u8], enc: Encoding) {
+        use Builder as B;
+        let w = &mut self.written;
+        if let Cell::Null = cell {
+            w.nulls += 1;
+            match &mut self.builder {
+                B::Bool(b) => b.append_null(),
+                B::I8(b) => b.append_null(),
+                B::I16(b) => b.append_null(),
+                B::I32(b) => b.append_null(),
+                B::I64(b) => b.append_null(),
+                B::U8(b) | B::Code8(b) => b.append_null(),
+                B::U16(b) | B::Code16(b) => b.append_null(),
+                B::U32(b) => b.append_null(),
+                B::U64(b) => b.append_null(),
+                B::F32(b) => b.append_null(),
+                B::F64(b) => b.append_null(),
+                B::Date(b) => b.append_null(),
+                B::TsMs(b) => b.append_null(),
+                B::TsUs(b) => b.append_null(),
+                B::TsNs(b) => b.append_null(),
+                B::TimeMs(b) => b.append_null(),
+                B::TimeUs(b) => b.append_null(),
+                B::TimeNs(b) => b.append_null(),
+                B::Text(b) => b.append_null(),
+            }
+            return;
+        }
+        // Narrowing casts below are exact: parse_cell range-checked every value.
+        match (&mut self.builder, cell) {
+            (B::Bool(b), Cell::Bool(v)) => {
+                b.append_value(v);
+                w.see(Extreme::Int(v as i128));
+            }
+            (builder, Cell::Int(v)) => {
+                match builder {
+                    B::I8(b) => b.append_value(v as i8),
+                    B::I16(b) => b.append_value(v as i16),
+                    B::I32(b) => b.append_value(v as i32),
+                    B::I64(b) => b.append_value(v as i64),
+                    B::U8(b) => b.append_value(v as u8),
+                    B::U16(b) => b.append_value(v as u16),
+                    B::U32(b) => b.append_value(v as u32),
+                    B::U64(b) => b.append_value(v as u64),
+                    _ => unreachable_cell(),
+                }
+                w.see(Extreme::Int(v));
+            }
+            (B::F32(b), Cell::F32(v)) => {
+                b.append_value(v);
+                if !v.is_nan() {
+                    w.see(Extreme::Float(v as f64));
+                }
+            }
+            (B::F64(b), Cell::F64(v)) => {
+                b.append_value(v);
+                if !v.is_nan() {
+                    w.see(Extreme::Float(v));
+                }
+            }
+            (builder, Cell::Ticks(v)) => {
+                match builder {
+                    B::Date(b) => b.append_value(v as i32),
+                    B::TsMs(b) => b.append_value(v),
+                    B::TsUs(b) => b.append_value(v),
+                    B::TsNs(b) => b.append_value(v),
+                    B::TimeMs(b) => b.append_value(v as i32),
+                    B::TimeUs(b) => b.append_value(v),
+                    B::TimeNs(b) => b.append_value(v),
+                    _ => unreachable_cell(),
+                }
+                w.see(Extreme::Int(v as i128));
+            }
+            (B::Text(b), Cell::Text) => {
+                if let Some(s) = decode_field(field, enc) {
+                    b.append_value(&s);
+                    w.see_bytes(s.as_bytes());
+                }
+            }
+            (B::Code8(b), Cell::Code(c)) => {
+                b.append_value(c as u8);
+                w.see_bytes(field);
+            }
+            (B::Code16(b), Cell::Code(c)) => {
+                b.append_value(c);
+                w.see_bytes(field);
+            }
+            _ => unreachable_cell(),
+        }
+    }
+
+    /// The row group's array; the builder is left empty for the next one.
+    pub fn finish(&mut self, kind: &Kind) -> ArrayRef {
+        use Builder as B;
+        match &mut self.builder {
+            B::Bool(b) => Arc::new(b.finish()),
+            B::I8(b) => Arc::new(b.finish()),
+            B::I16(b) => Arc::new(b.finish()),
+            B::I32(b) => Arc::new(b.finish()),
+            B::I64(b) => Arc::new(b.finish()),
+            B::U8(b) => Arc::new(b.finish()),
+            B::U16(b) => Arc::new(b.finish()),
+            B::U32(b) => Arc::new(b.finish()),
+            B::U64(b) => Arc::new(b.finish()),
+            B::F32(b) => Arc::new(b.finish()),
+            B::F64(b) => Arc::new(b.finish()),
+            B::Date(b) => Arc::new(b.finish()),
+            B::TsMs(b) => Arc::new(b.finish().with_timezone_opt(self.utc.then_some("UTC"))),
+            B::TsUs(b) => Arc::new(b.finish().with_timezone_opt(self.utc.then_some("UTC"))),
+            B::TsNs(b) => Arc::new(b.finish().with_timezone_opt(self.utc.then_some("UTC"))),
+            B::TimeMs(b) => Arc::new(b.finish()),
+            B::TimeUs(b) => Arc::new(b.finish()),
+            B::TimeNs(b) => Arc::new(b.finish()),
+            B::Text(b) => Arc::new(b.finish()),
+            B::Code8(b) => {
+                let values = vocabulary(kind);
+                Arc::new(DictionaryArray::<UInt8Type>::new(b.finish(), values))
+            }
+            B::Code16(b) => {
+                let values = vocabulary(kind);
+                Arc::new(DictionaryArray::<UInt16Type>::new(b.finish(), values))
+            }
+        }
+    }
+}
+
+fn vocabulary(kind: &Kind) -> ArrayRef {
+    match kind {
+        Kind::Category(v) => v.array(),
+        _ => Arc::new(arrow_array::StringArray::new_null(0)),
+    }
+}
+
+#[cold]
+fn unreachable_cell() {
+    // parse_cell only makes cells of its column's kind; reaching here is a bug, and dropping
+    // the value would lose data silently, so fail loudly in debug builds.
+    debug_assert!(false, "cell does not match its column's builder");
+}

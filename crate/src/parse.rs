@@ -1,0 +1,288 @@
+//! Splits a stream of text chunks into records with csv-core. Chunks may be cut anywhere
+//! (inside a quoted field, between CR and LF); each record comes out as one flat byte buffer
+//! plus field end offsets, with the line it starts on and any problem found in it.
+
+use crate::error::RejectKind;
+use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
+
+/// The shape of the text a [`Splitter`] reads.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub delimiter: u8,
+    pub quote: Option<u8>,
+    /// Count lines by CR instead of LF (old Mac files end lines with CR alone).
+    pub cr_lines: bool,
+    pub max_field_bytes: usize,
+}
+
+/// One record: the unescaped bytes of all its fields back to back, and where each ends.
+pub struct Record<'a> {
+    pub line: u64,
+    bytes: &'a [u8],
+    ends: &'a [usize],
+    /// A problem that rejects the whole record, and the field it is in (if one).
+    pub problem: Option<(RejectKind, Option<usize>)>,
+}
+
+impl<'a> Record<'a> {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The bytes of field `i` (empty for a record whose oversized field was dropped).
+    pub fn field(&self, i: usize) -> &'a [u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.bytes.get(start..self.ends[i]).unwrap_or(&[])
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        (0..self.len()).map(move |i| self.field(i))
+    }
+
+    /// Total bytes of field text, a proxy for the memory the row will take.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The record written back as one CSV line (quoted where needed), for reject reports.
+    pub fn to_csv_line(&self, delimiter: u8, quote: Option<u8>) -> Vec<u8> {
+        let q = quote.unwrap_or(b'"');
+        let mut out = Vec::with_capacity(self.bytes.len() + self.len() + 2);
+        for (i, f) in self.fields().enumerate() {
+            if i > 0 {
+                out.push(delimiter);
+            }
+            if f.iter().any(|&c| c == delimiter || c == q || c == b'\n' || c == b'\r') {
+                out.push(q);
+                for &c in f {
+                    if c == q {
+                        out.push(q);
+                    }
+                    out.push(c);
+                }
+                out.push(q);
+            } else {
+                out.extend_from_slice(f);
+            }
+        }
+        out
+    }
+}
+
+pub struct Splitter {
+    reader: Reader,
+    shape: Shape,
+    buf: Vec<u8>,
+    nbuf: usize,
+    ends: Vec<usize>,
+    nends: usize,
+    /// Set once the current record's buffer passed the field limit: from then on its bytes
+    /// go to `scratch` and are dropped, so a runaway quote cannot exhaust memory.
+    oversized: bool,
+    scratch: Vec<u8>,
+    /// Line breaks consumed so far.
+    lines: u64,
+    record_line: u64,
+    in_record: bool,
+    /// The end-of-input probe for an open quote was fed, and what it found.
+    probed: bool,
+    quote_open: bool,
+}
+
+impl Splitter {
+    pub fn new(shape: Shape) -> Splitter {
+        let mut b = ReaderBuilder::new();
+        b.delimiter(shape.delimiter);
+        match shape.quote {
+            Some(q) => b.quote(q),
+            None => b.quoting(false),
+        };
+        Splitter {
+            reader: b.build(),
+            shape,
+            buf: vec![0; 64 * 1024],
+            nbuf: 0,
+            ends: vec![0; 256],
+            nends: 0,
+            oversized: false,
+            scratch: Vec::new(),
+            lines: 0,
+            record_line: 1,
+            in_record: false,
+            probed: false,
+            quote_open: false,
+        }
+    }
+
+    fn count_lines(&mut self, consumed: &[u8]) {
+        let nl = if self.shape.cr_lines { b'\r' } else { b'\n' };
+        self.lines += memchr::memchr_iter(nl, consumed).count() as u64;
+    }
+
+    /// Parses `input`, calling `emit` for every record completed in it. `last` marks the end
+    /// of the input: the final record is completed even without a line break.
+    pub fn feed<E>(
+        &mut self,
+        mut input: &[u8],
+        last: bool,
+        emit: &mut impl FnMut(Record<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        loop {
+            if !self.in_record {
+                // Blank lines and the LF of a CRLF are skipped here, so that a record's
+                // first byte (and hence its line) is known.
+                let skip = input.iter().position(|&c| c != b'\r' && c != b'\n');
+                let n = skip.unwrap_or(input.len());
+                self.count_lines(&input[..n]);
+                input = &input[n..];
+                if input.is_empty() {
+                    return Ok(());
+                }
+                self.in_record = true;
+                self.record_line = self.lines + 1;
+            }
+            if input.is_empty() && last && self.shape.quote.is_some() && !self.probed {
+                // csv-core ends a record at end of input even inside quotes. To tell, feed it
+                // one line break first: inside a quoted field it becomes part of the field.
+                self.probed = true;
+                input = b"\n";
+            }
+            let out: &mut [u8] = if self.oversized {
+                &mut self.scratch
+            } else {
+                &mut self.buf[self.nbuf..]
+            };
+            let (res, nin, nout, nend) =
+                self.reader.read_record(input, out, &mut self.ends[self.nends..]);
+            let consumed = &input[..nin];
+            input = &input[nin..];
+            if !self.probed {
+                self.count_lines(consumed);
+            }
+            if !self.oversized {
+                self.nbuf += nout;
+            }
+            self.nends += nend;
+            match res {
+                // All input was read; at the end, one more call with no input ends the record.
+                ReadRecordResult::InputEmpty if !last => return Ok(()),
+                ReadRecordResult::InputEmpty => self.quote_open |= self.probed,
+                ReadRecordResult::OutputFull => self.grow_output(),
+                ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len();
+                    self.ends.resize(n * 2, 0);
+                }
+                ReadRecordResult::Record => {
+                    let mut problem = None;
+                    let ends = &self.ends[..self.nends];
+                    let mut start = 0;
+                    for (i, &end) in ends.iter().enumerate() {
+                        if end - start > self.shape.max_field_bytes {
+                            problem = Some((RejectKind::FieldTooLong, Some(i)));
+                            break;
+                        }
+                        start = end;
+                    }
+                    let bytes = &self.buf[..if self.oversized { 0 } else { self.nbuf }];
+                    if problem.is_none() {
+                        if let Some(p) = memchr::memchr(0, bytes) {
+                            problem = Some((RejectKind::NulByte, Some(ends.partition_point(|&e| e <= p))));
+                        }
+                    }
+                    if problem.is_none() && self.quote_open {
+                        problem = Some((RejectKind::UnterminatedQuote, Some(ends.len() - 1)));
+                    }
+                    let record = Record { line: self.record_line, bytes, ends, problem };
+                    let r = emit(record);
+                    self.nbuf = 0;
+                    self.nends = 0;
+                    self.oversized = false;
+                    self.scratch = Vec::new();
+                    self.in_record = false;
+                    r?;
+                    if input.is_empty() && !last {
+                        return Ok(());
+                    }
+                }
+                ReadRecordResult::End => return Ok(()),
+            }
+        }
+    }
+
+    fn grow_output(&mut self) {
+        let field_start = if self.nends == 0 { 0 } else { self.ends[self.nends - 1] };
+        if self.oversized || self.nbuf - field_start > self.shape.max_field_bytes {
+            self.oversized = true;
+            self.scratch.resize(64 * 1024, 0);
+        } else {
+            let n = self.buf.len();
+            self.buf.resize(n * 2, 0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &[u8], cut: usize, shape: Shape) -> Vec<(u64, Vec<String>, Option<RejectKind>)> {
+        let mut sp = Splitter::new(shape);
+        let mut out = Vec::new();
+        let mut emit = |r: Record<'_>| -> Result<(), ()> {
+            let fields = r.fields().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+            out.push((r.line, fields, r.problem.map(|p| p.0)));
+            Ok(())
+        };
+        for c in text.chunks(cut.max(1)) {
+            sp.feed(c, false, &mut emit).unwrap();
+        }
+        sp.feed(&[], true, &mut emit).unwrap();
+        out
+    }
+
+    fn shape() -> Shape {
+        Shape { delimiter: b',', quote: Some(b'"'), cr_lines: false, max_field_bytes: 1 << 20 }
+    }
+
+    #[test]
+    fn lines_and_quotes_survive_every_cut() {
+        let text = b"a,b\r\n\r\n\"x\ny\",2\r\n3,\"q\"\"\"\r\n4,5";
+        for cut in 1..text.len() + 1 {
+            let got = split(text, cut, shape());
+            assert_eq!(
+                got,
+                vec![
+                    (1, vec!["a".into(), "b".into()], None),
+                    (3, vec!["x\ny".into(), "2".into()], None),
+                    (5, vec!["3".into(), "q\"".into()], None),
+                    (6, vec!["4".into(), "5".into()], None),
+                ],
+                "cut {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn cr_only_lines_are_counted() {
+        let s = Shape { cr_lines: true, ..shape() };
+        let got = split(b"a\rb\rc", 2, s);
+        assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn problems_are_flagged() {
+        let got = split(b"a,b\n1,\"open\n2,3\n", 3, shape());
+        assert_eq!(got.last().unwrap().2, Some(RejectKind::UnterminatedQuote));
+        let got = split(b"a,b\n1,x\0y\n", 3, shape());
+        assert_eq!(got[1].2, Some(RejectKind::NulByte));
+        let s = Shape { max_field_bytes: 10, ..shape() };
+        let long = format!("a,b\n1,{}\n2,3\n", "z".repeat(200_000));
+        let got = split(long.as_bytes(), 7, s);
+        assert_eq!(got[1].2, Some(RejectKind::FieldTooLong));
+        assert_eq!(got[2], (3, vec!["2".into(), "3".into()], None));
+    }
+}

@@ -1,0 +1,73 @@
+//! What a conversion tells its caller: progress while it runs, a report when it is done.
+
+use crate::error::Rejection;
+use crate::options::Encoding;
+use crate::sniff::Dialect;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Sniff,
+    Scan,
+    Convert,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Progress {
+    pub phase: Phase,
+    /// Input bytes consumed in this phase.
+    pub bytes: u64,
+    /// Data rows read in this phase.
+    pub rows: u64,
+    /// Live heap bytes, where the counting allocator is installed (else 0).
+    pub heap_bytes: u64,
+}
+
+pub type ProgressFn = Box<dyn FnMut(&Progress)>;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DialectReport {
+    #[serde(flatten)]
+    pub dialect: Dialect,
+    pub bom: bool,
+    pub encoding: Encoding,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ColumnReport {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub forced: bool,
+    pub nulls: u64,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub distinct: Option<usize>,
+    pub decimals: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timings {
+    pub sniff: f64,
+    pub scan: f64,
+    pub convert: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub rows_in: u64,
+    pub rows_written: u64,
+    pub rows_rejected: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub row_groups: usize,
+    pub dialect: DialectReport,
+    /// "two-pass" or "stream".
+    pub mode: &'static str,
+    pub columns: Vec<ColumnReport>,
+    /// Rejected rows (filled under the `collect` policy).
+    pub rejected: Vec<Rejection>,
+    pub timings_ms: Timings,
+    pub peak_heap_bytes: u64,
+}

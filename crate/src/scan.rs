@@ -1,0 +1,201 @@
+//! Per-column statistics of the first pass. A column starts as "could be anything" and each
+//! value strikes out the types it does not fit; once only text is left, values are no longer
+//! classified at all. Nothing here allocates per value except the distinct-value set, which
+//! stops at a cap.
+
+use crate::value::{self, DateFormat};
+use rustc_hash::FxHashSet;
+
+/// Candidate types as bits of a mask.
+pub mod bits {
+    pub const BOOL: u16 = 1 << 0;
+    pub const INT: u16 = 1 << 1;
+    pub const FLOAT: u16 = 1 << 2;
+    /// One bit per [`crate::value::DateFormat`], in the order of `DateFormat::ALL`.
+    pub const DATE0: u16 = 1 << 3;
+    pub const DATES: u16 = 0b11_1111 << 3;
+    pub const TIMESTAMP: u16 = 1 << 9;
+    pub const TIME: u16 = 1 << 10;
+    pub const ALL: u16 = (1 << 11) - 1;
+}
+
+/// Values longer than this never make a category, so the distinct set stays small.
+const MAX_CATEGORY_VALUE_BYTES: usize = 256;
+
+/// The null tokens, checked by length first since most fields are longer than any token.
+pub struct Tokens {
+    tokens: Vec<Box<[u8]>>,
+    max_len: usize,
+}
+
+impl Tokens {
+    pub fn new(tokens: &[String]) -> Tokens {
+        let tokens: Vec<Box<[u8]>> =
+            tokens.iter().filter(|t| !t.is_empty()).map(|t| t.as_bytes().into()).collect();
+        let max_len = tokens.iter().map(|t| t.len()).max().unwrap_or(0);
+        Tokens { tokens, max_len }
+    }
+
+    #[inline]
+    pub fn contains(&self, b: &[u8]) -> bool {
+        b.len() <= self.max_len && self.tokens.iter().any(|t| **t == *b)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ColumnScan {
+    pub mask: u16,
+    /// Non-empty fields that are not null tokens.
+    pub values: u64,
+    pub empty: u64,
+    pub tokens: u64,
+    pub int_min: i128,
+    pub int_max: i128,
+    pub f32_exact: bool,
+    pub f64_exact: bool,
+    pub decimals: u32,
+    /// Most fraction-of-second digits seen in timestamps or times.
+    pub frac_digits: u8,
+    pub with_offset: u64,
+    pub without_offset: u64,
+    pub ts_min_seconds: i64,
+    pub ts_max_seconds: i64,
+    /// Distinct raw values (tokens included), or `None` once past the cap.
+    pub distinct: Option<FxHashSet<Box<[u8]>>>,
+    distinct_cap: usize,
+}
+
+impl ColumnScan {
+    /// `distinct_cap`: how many distinct values to keep before giving up on the set.
+    pub fn new(distinct_cap: usize) -> ColumnScan {
+        ColumnScan {
+            mask: bits::ALL,
+            values: 0,
+            empty: 0,
+            tokens: 0,
+            int_min: i128::MAX,
+            int_max: i128::MIN,
+            f32_exact: true,
+            f64_exact: true,
+            decimals: 0,
+            frac_digits: 0,
+            with_offset: 0,
+            without_offset: 0,
+            ts_min_seconds: i64::MAX,
+            ts_max_seconds: i64::MIN,
+            distinct: Some(FxHashSet::default()),
+            distinct_cap,
+        }
+    }
+
+    #[inline]
+    pub fn observe(&mut self, b: &[u8], tokens: &Tokens) {
+        if b.is_empty() {
+            self.empty += 1;
+            return;
+        }
+        if let Some(set) = &mut self.distinct {
+            if !set.contains(b) {
+                if set.len() >= self.distinct_cap || b.len() > MAX_CATEGORY_VALUE_BYTES {
+                    self.distinct = None;
+                } else {
+                    set.insert(b.into());
+                }
+            }
+        }
+        if tokens.contains(b) {
+            self.tokens += 1;
+            return;
+        }
+        self.values += 1;
+        if self.mask != 0 {
+            self.classify(b);
+        }
+    }
+
+    fn classify(&mut self, b: &[u8]) {
+        let m = self.mask;
+        let mut keep = 0;
+        if m & bits::BOOL != 0 && value::parse_bool(b).is_some() {
+            keep |= bits::BOOL;
+        }
+        if m & bits::INT != 0 {
+            if let Some(v) = value::parse_int(b) {
+                keep |= bits::INT;
+                self.int_min = self.int_min.min(v);
+                self.int_max = self.int_max.max(v);
+            }
+        }
+        if m & bits::FLOAT != 0 {
+            if let Some(f) = value::parse_float(b) {
+                keep |= bits::FLOAT;
+                self.f32_exact &= f.f32_exact;
+                self.f64_exact &= f.f64_exact;
+                self.decimals = self.decimals.max(f.decimals);
+            }
+        }
+        if m & bits::DATES != 0 {
+            for (i, f) in DateFormat::ALL.iter().enumerate() {
+                let bit = bits::DATE0 << i;
+                if m & bit != 0 && f.parse(b).is_some() {
+                    keep |= bit;
+                }
+            }
+        }
+        if m & bits::TIMESTAMP != 0 {
+            if let Some(t) = value::parse_timestamp(b) {
+                keep |= bits::TIMESTAMP;
+                self.frac_digits = self.frac_digits.max(t.frac_digits);
+                if t.has_offset {
+                    self.with_offset += 1;
+                } else {
+                    self.without_offset += 1;
+                }
+                self.ts_min_seconds = self.ts_min_seconds.min(t.seconds);
+                self.ts_max_seconds = self.ts_max_seconds.max(t.seconds);
+            }
+        }
+        if m & bits::TIME != 0 {
+            if let Some((_, frac)) = value::parse_time(b) {
+                keep |= bits::TIME;
+                self.frac_digits = self.frac_digits.max(frac);
+            }
+        }
+        self.mask = keep;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(values: &[&str]) -> ColumnScan {
+        let tokens = Tokens::new(&["NA".to_string(), "NaN".to_string()]);
+        let mut c = ColumnScan::new(1000);
+        for v in values {
+            c.observe(v.as_bytes(), &tokens);
+        }
+        c
+    }
+
+    #[test]
+    fn a_late_value_strikes_out_a_type() {
+        let c = scan(&["1", "2", "", "NA", "3.5"]);
+        assert_eq!(c.mask, bits::FLOAT);
+        assert_eq!((c.values, c.empty, c.tokens), (3, 1, 1));
+        let c = scan(&["01/02/2024", "13/02/2024"]);
+        assert_eq!(c.mask, bits::DATE0 << 1); // day first
+    }
+
+    #[test]
+    fn distinct_set_stops_at_cap() {
+        let mut c = ColumnScan::new(2);
+        let t = Tokens::new(&[]);
+        for v in ["a", "b", "a"] {
+            c.observe(v.as_bytes(), &t);
+        }
+        assert_eq!(c.distinct.as_ref().map(|s| s.len()), Some(2));
+        c.observe(b"c", &t);
+        assert!(c.distinct.is_none());
+    }
+}

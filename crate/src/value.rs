@@ -1,0 +1,525 @@
+//! Grammars of the values a field can hold: integers, floats, booleans, dates, timestamps and
+//! times of day. Every parser works on raw bytes, allocates nothing and accepts only text it
+//! can represent exactly, so the scan pass and the convert pass agree by construction.
+
+/// An integer in canonical form: `-?(0|[1-9][0-9]*)`, within `i64::MIN..=u64::MAX`.
+/// `00501` (a code), `+5` and `-0` are rejected: writing them back as numbers would change them.
+pub fn parse_int(b: &[u8]) -> Option<i128> {
+    let (neg, digits) = match b.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 20 || (digits[0] == b'0' && digits.len() > 1) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        let d = d.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(d as u64)?;
+    }
+    if neg {
+        if v == 0 || v > i64::MAX as u64 + 1 {
+            return None;
+        }
+        Some(-(v as i128))
+    } else {
+        Some(v as i128)
+    }
+}
+
+/// A float, with whether its text survives a round trip through float32 and float64.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FloatValue {
+    pub value: f64,
+    pub f32_exact: bool,
+    pub f64_exact: bool,
+    /// Digits after the decimal point as written (0 for exponent or special forms).
+    pub decimals: u32,
+}
+
+/// Significant digits of a decimal number with its exponent: `12.50` is digits `125`, exp -1.
+/// Leading and trailing zeros are dropped so that two texts of the same number compare equal.
+struct Decimal {
+    digits: [u8; 24],
+    len: usize,
+    exp: i32,
+}
+
+impl Decimal {
+    /// Parses `-?digits[.digits][e[+-]digits]` (already validated); `None` when the number has
+    /// more significant digits than any float can hold exactly.
+    fn of(b: &[u8]) -> Option<Decimal> {
+        let b = b.strip_prefix(b"-").unwrap_or(b);
+        let (mantissa, exp_part) = match b.iter().position(|&c| c == b'e' || c == b'E') {
+            Some(i) => (&b[..i], Some(&b[i + 1..])),
+            None => (b, None),
+        };
+        let mut exp: i32 = match exp_part {
+            Some(e) => std::str::from_utf8(e).ok()?.parse::<i32>().ok()?,
+            None => 0,
+        };
+        let mut d = Decimal { digits: [0; 24], len: 0, exp: 0 };
+        let mut seen_point = false;
+        let mut pending_zeros = 0usize;
+        for &c in mantissa {
+            if c == b'.' {
+                seen_point = true;
+                continue;
+            }
+            if seen_point {
+                exp = exp.checked_sub(1)?;
+            }
+            if c == b'0' {
+                if d.len > 0 {
+                    pending_zeros += 1;
+                }
+                continue;
+            }
+            if d.len + pending_zeros + 1 > d.digits.len() {
+                return None;
+            }
+            for _ in 0..pending_zeros {
+                d.digits[d.len] = 0;
+                d.len += 1;
+            }
+            pending_zeros = 0;
+            d.digits[d.len] = c - b'0';
+            d.len += 1;
+        }
+        // Trailing zeros of the significand move into the exponent.
+        d.exp = exp.checked_add(pending_zeros as i32)?;
+        Some(d)
+    }
+
+    fn same(&self, other: &Decimal) -> bool {
+        self.len == other.len
+            && (self.len == 0 || self.exp == other.exp)
+            && self.digits[..self.len] == other.digits[..other.len]
+    }
+}
+
+/// Parses a float and reports whether float32/float64 hold its text exactly. Accepts decimal
+/// and exponent notation (`1.5`, `-.5`, `2e10`, `7`) and `NaN`, `inf`, `infinity` in any case
+/// with an optional `-`. An integer part with a superfluous leading zero (`01.5`) is rejected.
+pub fn parse_float(b: &[u8]) -> Option<FloatValue> {
+    let body = b.strip_prefix(b"-").unwrap_or(b);
+    if body.eq_ignore_ascii_case(b"nan")
+        || body.eq_ignore_ascii_case(b"inf")
+        || body.eq_ignore_ascii_case(b"infinity")
+    {
+        if body.len() == 3 && body[0].eq_ignore_ascii_case(&b'n') && body.len() != b.len() {
+            return None; // "-nan" has no meaning worth keeping
+        }
+        let value = if body[0].eq_ignore_ascii_case(&b'n') {
+            f64::NAN
+        } else if body.len() == b.len() {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        };
+        return Some(FloatValue { value, f32_exact: true, f64_exact: true, decimals: 0 });
+    }
+    // Validate the grammar by hand: Rust's parser also takes forms we do not want ("+1", "1_0").
+    let mut i = 0;
+    let int_start = i;
+    while i < body.len() && body[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    if int_digits > 1 && body[int_start] == b'0' {
+        return None;
+    }
+    let mut frac_digits = 0;
+    if i < body.len() && body[i] == b'.' {
+        i += 1;
+        let s = i;
+        while i < body.len() && body[i].is_ascii_digit() {
+            i += 1;
+        }
+        frac_digits = i - s;
+    }
+    if int_digits + frac_digits == 0 {
+        return None;
+    }
+    let mut has_exp = false;
+    if i < body.len() && (body[i] == b'e' || body[i] == b'E') {
+        has_exp = true;
+        i += 1;
+        if i < body.len() && (body[i] == b'+' || body[i] == b'-') {
+            i += 1;
+        }
+        let s = i;
+        while i < body.len() && body[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == s {
+            return None;
+        }
+    }
+    if i != body.len() {
+        return None;
+    }
+    // SAFETY: every byte was checked above to be an ASCII digit, sign, point or exponent mark.
+    let text = unsafe { std::str::from_utf8_unchecked(b) };
+    let value: f64 = text.parse().ok()?;
+    let (f32_exact, f64_exact) = exactness(b, value);
+    let decimals = if has_exp { 0 } else { frac_digits as u32 };
+    Some(FloatValue { value, f32_exact, f64_exact, decimals })
+}
+
+/// Whether the decimal text `b` is the same number as the shortest representation of its
+/// nearest float32 and float64. Few digits within the normal range is decided without
+/// formatting; the rest are checked exactly through `ryu`'s shortest representation.
+fn exactness(b: &[u8], value: f64) -> (bool, bool) {
+    let Some(text) = Decimal::of(b) else { return (false, false) };
+    if !value.is_finite() {
+        return (false, false); // overflow of a finite text
+    }
+    let mag = value.abs();
+    let zero = text.len == 0;
+    let f32_normal = zero || (1.2e-38..3.4e38).contains(&mag);
+    let f64_normal = zero || (2.3e-308..1.7e308).contains(&mag);
+    let f64_exact = if f64_normal && text.len <= 15 {
+        true
+    } else {
+        let mut buf = ryu::Buffer::new();
+        Decimal::of(buf.format_finite(value).as_bytes()).is_some_and(|d| d.same(&text))
+    };
+    let f32_exact = if f32_normal && text.len <= 6 {
+        true
+    } else {
+        // Parse the text as f32 directly: `value as f32` would round twice.
+        match parse_f32(b) {
+            Some(v32) if v32.is_finite() => {
+                let mut buf = ryu::Buffer::new();
+                Decimal::of(buf.format_finite(v32).as_bytes()).is_some_and(|d| d.same(&text))
+            }
+            _ => false,
+        }
+    };
+    (f32_exact, f64_exact)
+}
+
+/// Parses the float32 value of a text already accepted by [`parse_float`].
+pub fn parse_f32(b: &[u8]) -> Option<f32> {
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+/// `true`/`false` in any case.
+pub fn parse_bool(b: &[u8]) -> Option<bool> {
+    if b.eq_ignore_ascii_case(b"true") {
+        Some(true)
+    } else if b.eq_ignore_ascii_case(b"false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(y: i32, m: u32, d: u32) -> Option<i32> {
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y } as i64;
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    i32::try_from(era * 146097 + doe - 719468).ok()
+}
+
+/// The date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + (m <= 2) as i64, m, d)
+}
+
+fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    b.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32))
+}
+
+/// `YYYY-MM-DD` → days since the epoch.
+pub fn parse_iso_date(b: &[u8]) -> Option<i32> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    days_from_civil(digits(&b[..4])? as i32, digits(&b[5..7])?, digits(&b[8..])?)
+}
+
+/// The spellings of a date other than ISO, as a column's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateFormat {
+    /// `YYYY-MM-DD`
+    Iso,
+    /// `DD/MM/YYYY`
+    SlashDayFirst,
+    /// `MM/DD/YYYY`
+    SlashMonthFirst,
+    /// `DD.MM.YYYY`
+    DotDayFirst,
+    /// `MM.DD.YYYY`
+    DotMonthFirst,
+    /// `YYYY/MM/DD`
+    SlashYearFirst,
+}
+
+impl DateFormat {
+    pub const ALL: [DateFormat; 6] = [
+        DateFormat::Iso,
+        DateFormat::SlashDayFirst,
+        DateFormat::SlashMonthFirst,
+        DateFormat::DotDayFirst,
+        DateFormat::DotMonthFirst,
+        DateFormat::SlashYearFirst,
+    ];
+
+    pub fn parse(self, b: &[u8]) -> Option<i32> {
+        match self {
+            DateFormat::Iso => parse_iso_date(b),
+            DateFormat::SlashYearFirst => {
+                let [y, m, d] = three_parts(b, b'/')?;
+                if y.len() != 4 {
+                    return None;
+                }
+                days_from_civil(digits(y)? as i32, day_or_month(m)?, day_or_month(d)?)
+            }
+            _ => {
+                let sep = if matches!(self, DateFormat::DotDayFirst | DateFormat::DotMonthFirst) {
+                    b'.'
+                } else {
+                    b'/'
+                };
+                let [a, c, y] = three_parts(b, sep)?;
+                if y.len() != 4 {
+                    return None;
+                }
+                let (a, c) = (day_or_month(a)?, day_or_month(c)?);
+                let (d, m) = match self {
+                    DateFormat::SlashDayFirst | DateFormat::DotDayFirst => (a, c),
+                    _ => (c, a),
+                };
+                days_from_civil(digits(y)? as i32, m, d)
+            }
+        }
+    }
+}
+
+fn day_or_month(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 2 {
+        return None;
+    }
+    digits(b)
+}
+
+fn three_parts(b: &[u8], sep: u8) -> Option<[&[u8]; 3]> {
+    let mut it = b.splitn(4, |&c| c == sep);
+    let parts = [it.next()?, it.next()?, it.next()?];
+    if it.next().is_some() {
+        return None;
+    }
+    Some(parts)
+}
+
+/// A time of day as nanoseconds since midnight, with the number of fraction digits written.
+/// `HH:MM[:SS[.fffffffff]]`, hours 00–23 with two digits.
+pub fn parse_time(b: &[u8]) -> Option<(i64, u8)> {
+    if b.len() < 5 || b[2] != b':' {
+        return None;
+    }
+    let h = two(&b[0..2])?;
+    let m = two(&b[3..5])?;
+    if h > 23 || m > 59 {
+        return None;
+    }
+    let mut nanos = (h as i64 * 3600 + m as i64 * 60) * 1_000_000_000;
+    let rest = &b[5..];
+    if rest.is_empty() {
+        return Some((nanos, 0));
+    }
+    if rest.len() < 3 || rest[0] != b':' {
+        return None;
+    }
+    let s = two(&rest[1..3])?;
+    if s > 59 {
+        return None;
+    }
+    nanos += s as i64 * 1_000_000_000;
+    let frac = &rest[3..];
+    if frac.is_empty() {
+        return Some((nanos, 0));
+    }
+    if frac[0] != b'.' || frac.len() < 2 || frac.len() > 10 {
+        return None;
+    }
+    let f = digits(&frac[1..])? as i64;
+    let n = (frac.len() - 1) as u32;
+    nanos += f * 10i64.pow(9 - n);
+    Some((nanos, n as u8))
+}
+
+fn two(b: &[u8]) -> Option<u32> {
+    if b.len() == 2 && b[0].is_ascii_digit() && b[1].is_ascii_digit() {
+        Some(((b[0] - b'0') * 10 + (b[1] - b'0')) as u32)
+    } else {
+        None
+    }
+}
+
+/// A timestamp: nanoseconds since the epoch in its own clock (UTC-adjusted when an offset
+/// was given), whether an offset (`Z`, `±HH`, `±HH:MM`, `±HHMM`) was given, and the
+/// fraction digits written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timestamp {
+    /// Seconds since the epoch and the nanoseconds within that second. Kept apart so that
+    /// dates outside the ±292-year range of an i64 of nanoseconds still parse.
+    pub seconds: i64,
+    pub nanos: u32,
+    pub has_offset: bool,
+    pub frac_digits: u8,
+}
+
+/// `YYYY-MM-DD[T ]HH:MM[:SS[.f{1,9}]][Z|±HH[:MM]]`.
+pub fn parse_timestamp(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < 16 || !(b[10] == b'T' || b[10] == b' ') {
+        return None;
+    }
+    let days = parse_iso_date(&b[..10])?;
+    let rest = &b[11..];
+    // The time part ends where an offset starts.
+    let (time, offset) = match rest.iter().position(|&c| c == b'Z' || c == b'+' || c == b'-') {
+        Some(i) => (&rest[..i], Some(&rest[i..])),
+        None => (rest, None),
+    };
+    let (nanos_of_day, frac_digits) = parse_time(time)?;
+    let offset_seconds = match offset {
+        None => 0,
+        Some(b"Z") => 0,
+        Some(o) => {
+            let sign = if o[0] == b'-' { -1 } else { 1 };
+            let o = &o[1..];
+            let (h, m) = match o.len() {
+                2 => (two(o)?, 0),
+                4 => (two(&o[..2])?, two(&o[2..])?),
+                5 if o[2] == b':' => (two(&o[..2])?, two(&o[3..])?),
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            sign * (h as i64 * 3600 + m as i64 * 60)
+        }
+    };
+    let seconds = days as i64 * 86_400 + nanos_of_day / 1_000_000_000 - offset_seconds;
+    Some(Timestamp {
+        seconds,
+        nanos: (nanos_of_day % 1_000_000_000) as u32,
+        has_offset: offset.is_some(),
+        frac_digits,
+    })
+}
+
+impl Timestamp {
+    /// The value in units of `per_second` ticks (1_000 for ms …), `None` when out of range.
+    pub fn ticks(&self, per_second: i64) -> Option<i64> {
+        let sub = self.nanos as i64 / (1_000_000_000 / per_second);
+        self.seconds.checked_mul(per_second)?.checked_add(sub)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ints_are_canonical() {
+        assert_eq!(parse_int(b"0"), Some(0));
+        assert_eq!(parse_int(b"-128"), Some(-128));
+        assert_eq!(parse_int(b"18446744073709551615"), Some(u64::MAX as i128));
+        assert_eq!(parse_int(b"-9223372036854775808"), Some(i64::MIN as i128));
+        for bad in ["", "-", "00501", "+5", "-0", "1.0", "18446744073709551616", "1e3", " 1"] {
+            assert_eq!(parse_int(bad.as_bytes()), None, "{bad}");
+        }
+        assert_eq!(parse_int(b"-9223372036854775809"), None);
+    }
+
+    #[test]
+    fn float_exactness() {
+        let f = |s: &str| parse_float(s.as_bytes()).unwrap();
+        assert!(f("0.1").f32_exact);
+        assert!(f("0.25").f32_exact);
+        assert!(f("123456.7").f32_exact); // 7 digits, but float32 keeps it
+        assert!(!f("0.123456789").f32_exact);
+        assert!(f("0.123456789").f64_exact);
+        assert!(!f("16777217").f32_exact);
+        assert!(f("16777216").f32_exact);
+        assert!(!f("1e39").f32_exact);
+        assert!(f("1e39").f64_exact);
+        assert!(!f("0.1000000000000000055511151231257827").f64_exact);
+        assert!(!f("12345678901234567890").f64_exact);
+        assert!(f("-0.0").f32_exact);
+        assert!(f("NaN").value.is_nan());
+        assert_eq!(f("-inf").value, f64::NEG_INFINITY);
+        assert_eq!(f("12.50").decimals, 2);
+        for bad in ["", ".", "-", "01.5", "1.2.3", "1e", "+1", "1_0", "-nan", "e5", "0x10"] {
+            assert!(parse_float(bad.as_bytes()).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_iso_date(b"1970-01-01"), Some(0));
+        assert_eq!(parse_iso_date(b"2024-02-29"), Some(19782));
+        assert_eq!(parse_iso_date(b"2023-02-29"), None);
+        assert_eq!(parse_iso_date(b"1969-12-31"), Some(-1));
+        for days in [-800_000, -1, 0, 59, 19782, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y as i32, m, d), Some(days as i32));
+        }
+        assert_eq!(DateFormat::SlashDayFirst.parse(b"13/01/2024"), parse_iso_date(b"2024-01-13"));
+        assert_eq!(DateFormat::SlashMonthFirst.parse(b"13/01/2024"), None);
+        assert_eq!(DateFormat::DotDayFirst.parse(b"1.2.2024"), parse_iso_date(b"2024-02-01"));
+        assert_eq!(DateFormat::SlashYearFirst.parse(b"2024/2/1"), parse_iso_date(b"2024-02-01"));
+        assert_eq!(DateFormat::SlashDayFirst.parse(b"1/2/24"), None);
+    }
+
+    #[test]
+    fn times_and_timestamps() {
+        assert_eq!(parse_time(b"00:00"), Some((0, 0)));
+        assert_eq!(parse_time(b"23:59:59.5"), Some((86_399_500_000_000, 1)));
+        assert_eq!(parse_time(b"24:00"), None);
+        let t = parse_timestamp(b"2024-01-01T10:00:00+02:00").unwrap();
+        assert!(t.has_offset);
+        assert_eq!(t.seconds, parse_iso_date(b"2024-01-01").unwrap() as i64 * 86400 + 8 * 3600);
+        let t = parse_timestamp(b"2024-01-01 10:00:00.123456").unwrap();
+        assert_eq!((t.nanos, t.frac_digits, t.has_offset), (123_456_000, 6, false));
+        assert_eq!(t.ticks(1_000), Some(t.seconds * 1000 + 123));
+        assert!(parse_timestamp(b"2024-01-01T10:00Z").unwrap().has_offset);
+        assert!(parse_timestamp(b"2024-01-01").is_none());
+        assert!(parse_timestamp(b"2024-01-01T10:00+2").is_none());
+    }
+}

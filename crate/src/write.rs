@@ -1,0 +1,102 @@
+//! Parquet output: one row group at a time, each column of a row group encoded and
+//! compressed on its own rayon task, then appended in order to the file.
+
+use crate::error::Result;
+use crate::options::{Codec, Options};
+use arrow_array::ArrayRef;
+use arrow_schema::SchemaRef;
+use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowRowGroupWriterFactory};
+use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter};
+use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
+use rayon::prelude::*;
+use std::io::Write;
+use std::sync::Arc;
+
+pub fn compression(opts: &Options) -> Result<Compression> {
+    Ok(match opts.compression {
+        Codec::Zstd => Compression::ZSTD(match opts.level {
+            Some(l) => ZstdLevel::try_new(l)?,
+            None => ZstdLevel::default(),
+        }),
+        Codec::Gzip => Compression::GZIP(match opts.level {
+            Some(l) => GzipLevel::try_new(l as u32)?,
+            None => GzipLevel::default(),
+        }),
+        Codec::Brotli => Compression::BROTLI(match opts.level {
+            Some(l) => BrotliLevel::try_new(l as u32)?,
+            None => BrotliLevel::default(),
+        }),
+        Codec::Snappy => Compression::SNAPPY,
+        Codec::Lz4 => Compression::LZ4_RAW,
+        Codec::None => Compression::UNCOMPRESSED,
+    })
+}
+
+pub struct ParquetSink<W: Write + Send> {
+    writer: SerializedFileWriter<W>,
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    groups: usize,
+}
+
+impl<W: Write + Send> ParquetSink<W> {
+    pub fn new(out: W, schema: SchemaRef, opts: &Options) -> Result<Self> {
+        let mut props = WriterProperties::builder()
+            .set_compression(compression(opts)?)
+            .set_statistics_enabled(if opts.statistics {
+                EnabledStatistics::Chunk
+            } else {
+                EnabledStatistics::None
+            })
+            .set_created_by(format!("parquetry {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        // Readers (pyarrow, pandas, polars) restore exact Arrow types from this schema:
+        // unsigned widths, categories, time zones.
+        add_encoded_arrow_schema_to_metadata(&schema, &mut props);
+        let parquet_schema = ArrowSchemaConverter::new().convert(&schema)?;
+        let writer = SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), Arc::new(props))?;
+        let factory = ArrowRowGroupWriterFactory::new(&writer, schema.clone());
+        Ok(ParquetSink { writer, factory, schema, groups: 0 })
+    }
+
+    /// Encodes one row group's columns in parallel and appends them to the file.
+    pub fn write_row_group(&mut self, columns: Vec<ArrayRef>) -> Result<()> {
+        let writers = self.factory.create_column_writers(self.groups)?;
+        let fields = self.schema.fields();
+        // Our columns are flat: one Parquet leaf per Arrow column.
+        let chunks: Vec<ArrowColumnChunk> = writers
+            .into_par_iter()
+            .zip(columns.into_par_iter().zip(fields.to_vec()))
+            .map(|(mut w, (array, field))| {
+                for leaf in compute_leaves(&field, &array)? {
+                    w.write(&leaf)?;
+                }
+                w.close()
+            })
+            .collect::<parquet::errors::Result<_>>()?;
+        let mut rg = self.writer.next_row_group()?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut rg)?;
+        }
+        rg.close()?;
+        self.groups += 1;
+        Ok(())
+    }
+
+    pub fn bytes_written(&self) -> usize {
+        self.writer.bytes_written()
+    }
+
+    /// Writes the footer with `metadata` and hands back the sink and the file's size.
+    pub fn finish(mut self, metadata: Vec<KeyValue>) -> Result<(W, u64)> {
+        for kv in metadata {
+            self.writer.append_key_value_metadata(kv);
+        }
+        self.writer.finish()?;
+        let size = self.writer.bytes_written() as u64;
+        Ok((self.writer.into_inner()?, size))
+    }
+}

@@ -1,0 +1,174 @@
+"""Low-cardinality text columns become dictionary (category) columns with a sorted vocabulary
+that is identical in every row group; read back with pyarrow and pandas."""
+from __future__ import annotations
+
+import random
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from readback_helpers import assert_column_type, is_category_type, report_column, simple_csv
+
+VOCAB = ["red", "green", "blue", "yellow", "purple", "orange", "cyan"]
+
+
+def _colors(n=10_000, seed=7, rare_from=9_000):
+    """Random colors from VOCAB, some empty fields, and a value ("zebra") that only occurs
+    in the last rows, i.e. only in the last row group of 1000 rows."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        r = rng.random()
+        if r < 0.03:
+            out.append("")
+        elif i >= rare_from and r < 0.06:
+            out.append("zebra")
+        else:
+            out.append(rng.choice(VOCAB))
+    return out
+
+
+def _pandas_values(series: pd.Series) -> list:
+    return [None if pd.isna(v) else v for v in series.astype(object).tolist()]
+
+
+@pytest.fixture
+def colors_file(convert):
+    colors = _colors()
+    assert "zebra" in colors[9_000:] and "zebra" not in colors[:9_000]
+    data = simple_csv({"id": [str(i) for i in range(len(colors))], "color": colors})
+    conv = convert.run(data, "--row-group-rows", "1000")
+    return conv, colors
+
+
+def test_low_cardinality_text_is_a_category(colors_file):
+    conv, colors = colors_file
+    assert_column_type(conv.report, conv.table, "color", "category")
+    assert conv.table.column("color").to_pylist() == [c or None for c in colors]
+    assert conv.table.column("id").to_pylist() == list(range(len(colors)))
+    col = report_column(conv.report, "color")
+    assert col["nulls"] == colors.count("")
+    if col["distinct"] is not None:
+        assert col["distinct"] == len(set(colors) - {""})
+
+
+def test_pandas_reads_category_with_sorted_vocabulary(colors_file):
+    conv, colors = colors_file
+    vocab = sorted(set(colors) - {""})
+    for frame in (conv.table.to_pandas(), pd.read_parquet(conv.out_path, engine="pyarrow")):
+        s = frame["color"]
+        assert s.dtype.name == "category"
+        assert list(s.cat.categories) == vocab
+        assert _pandas_values(s) == [c or None for c in colors]
+
+
+def test_every_row_group_has_the_same_sorted_dictionary(colors_file):
+    conv, colors = colors_file
+    vocab = sorted(set(colors) - {""})
+    pf = pq.ParquetFile(conv.out_path)
+    assert pf.metadata.num_row_groups == 10
+    for i in range(pf.metadata.num_row_groups):
+        assert pf.metadata.row_group(i).num_rows == 1000
+        chunked = pf.read_row_group(i).column("color")
+        assert len(chunked.chunks) >= 1
+        for chunk in chunked.chunks:
+            assert is_category_type(chunk.type), chunk.type
+            # "zebra" only occurs in the last row group but is in every dictionary.
+            assert chunk.dictionary.to_pylist() == vocab, f"row group {i}"
+        assert chunked.to_pylist() == [c or None for c in colors[i * 1000:(i + 1) * 1000]]
+    # Reading the whole table: every chunk carries the same dictionary too.
+    for chunk in pq.read_table(conv.out_path).column("color").chunks:
+        assert chunk.dictionary.to_pylist() == vocab
+
+
+def test_category_max_zero_disables_categories(convert):
+    colors = _colors()
+    data = simple_csv({"id": [str(i) for i in range(len(colors))], "color": colors})
+    report, table = convert(data, "--category-max", "0")
+    assert_column_type(report, table, "color", "text")
+    assert table.column("color").to_pylist() == [c or None for c in colors]
+    assert table.to_pandas()["color"].dtype.name != "category"
+
+
+def _column_file(values, name="x"):
+    return simple_csv({"i": [str(i) for i in range(len(values))], name: values})
+
+
+@pytest.mark.parametrize("distinct,category_max,expected", [(5, 5, "category"), (6, 5, "text")])
+def test_category_max_boundary(convert, distinct, category_max, expected):
+    values = [f"v{i % distinct}" for i in range(100)]
+    report, table = convert(_column_file(values), "--category-max", str(category_max))
+    assert_column_type(report, table, "x", expected)
+    assert table.column("x").to_pylist() == values
+
+
+@pytest.mark.parametrize("distinct,expected", [(1000, "category"), (1001, "text")])
+def test_default_category_max_is_1000(convert, distinct, expected):
+    rng = random.Random(distinct)
+    values = [f"k{i:04d}" for i in range(distinct)] * 5
+    rng.shuffle(values)
+    report, table = convert(_column_file(values))
+    assert_column_type(report, table, "x", expected)
+    assert table.column("x").to_pylist() == values
+    if expected == "category":
+        # 1000 ids do not fit uint8 indices.
+        assert table.schema.field("x").type.index_type == pa.uint16()
+        assert table.column("x").chunks[0].dictionary.to_pylist() == sorted(set(values))
+
+
+@pytest.mark.parametrize(
+    "values,flags,expected",
+    [
+        (["a", "b", "a", "b"], [], "category"),  # 2/4 = 0.5 <= 0.5
+        (["a", "b", "a", "b", ""], [], "category"),  # nulls do not count: 2/4
+        (["a", "b", "c", "a", "b"], [], "text"),  # 3/5 = 0.6
+        (["a", "b", "a"], [], "text"),  # 2/3 > 0.5
+        (["a", "b", "a"], ["--category-ratio", "0.7"], "category"),
+        (["a"], ["--category-ratio", "1"], "text"),  # needs at least 2 non-null values
+        (["a", ""], ["--category-ratio", "1"], "text"),
+        (["a", "a"], [], "category"),
+    ],
+    ids=lambda v: "|".join(v) if isinstance(v, list) else v,
+)
+def test_category_ratio_and_minimum(convert, values, flags, expected):
+    report, table = convert(_column_file(values), "--header", *flags)
+    assert_column_type(report, table, "x", expected)
+    assert table.column("x").to_pylist() == [v or None for v in values]
+
+
+def test_vocabulary_sorted_by_code_point(convert):
+    vocab = ["b", "B", "a", "é", "Z", "ä", "10", "9"]
+    rng = random.Random(3)
+    values = [rng.choice(vocab) for _ in range(2000)]
+    report, table = convert(_column_file(values))
+    assert_column_type(report, table, "x", "category")
+    assert table.column("x").chunks[0].dictionary.to_pylist() == sorted(set(values))
+    assert table.column("x").to_pylist() == values
+
+
+def test_many_categories_use_uint16_indices(convert):
+    rng = random.Random(300)
+    vocab = [f"cat-{i:03d}" for i in range(300)]
+    values = [rng.choice(vocab) for _ in range(10_000)]
+    report, table = convert(_column_file(values), "--row-group-rows", "2500")
+    assert_column_type(report, table, "x", "category")
+    assert table.schema.field("x").type.index_type == pa.uint16()
+    assert table.column("x").to_pylist() == values
+    for chunk in table.column("x").chunks:
+        assert chunk.dictionary.to_pylist() == sorted(set(values))
+    assert list(table.to_pandas()["x"].cat.categories) == sorted(set(values))
+
+
+def test_null_tokens_stay_values_in_a_category_column(convert):
+    # Country codes: a low-cardinality text column; Namibia's "NA" must stay a string.
+    rng = random.Random(264)
+    codes = [rng.choice(["US", "NA", "DE", "FR", ""]) for _ in range(3000)]
+    report, table = convert(_column_file(codes, "country"))
+    assert_column_type(report, table, "country", "category")
+    assert table.column("country").to_pylist() == [c or None for c in codes]
+    assert "NA" in table.column("country").chunks[0].dictionary.to_pylist()
+    s = table.to_pandas()["country"]
+    assert list(s.cat.categories) == ["DE", "FR", "NA", "US"]
+    assert int(s.isna().sum()) == codes.count("")
