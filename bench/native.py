@@ -321,7 +321,11 @@ def run_once(tool: str, inp: Path, out: Path, args) -> dict:
         res["error"] = f"exit {r['rc']}: {r['stderr'].strip()[-600:]}"
         return res
     try:
-        report = json.loads(r["stdout"].strip().splitlines()[-1])
+        out_text = r["stdout"].strip()
+        try:
+            report = json.loads(out_text)  # the whole stdout (possibly pretty-printed)
+        except ValueError:
+            report = json.loads(out_text.splitlines()[-1])  # or its last line
     except (ValueError, IndexError):
         res.update(ok=False, error=f"no JSON on stdout: {r['stdout'][-300:]!r}")
         return res

@@ -36,7 +36,7 @@ pub fn compression(opts: &Options) -> Result<Compression> {
 }
 
 pub struct ParquetSink<W: Write + Send> {
-    writer: SerializedFileWriter<W>,
+    writer: SerializedFileWriter<Counting<W>>,
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
     groups: usize,
@@ -57,6 +57,7 @@ impl<W: Write + Send> ParquetSink<W> {
         // unsigned widths, categories, time zones.
         add_encoded_arrow_schema_to_metadata(&schema, &mut props);
         let parquet_schema = ArrowSchemaConverter::new().convert(&schema)?;
+        let out = Counting { inner: out, bytes: 0 };
         let writer = SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), Arc::new(props))?;
         let factory = ArrowRowGroupWriterFactory::new(&writer, schema.clone());
         Ok(ParquetSink { writer, factory, schema, groups: 0 })
@@ -95,8 +96,25 @@ impl<W: Write + Send> ParquetSink<W> {
         for kv in metadata {
             self.writer.append_key_value_metadata(kv);
         }
-        self.writer.finish()?;
-        let size = self.writer.bytes_written() as u64;
-        Ok((self.writer.into_inner()?, size))
+        let mut out = self.writer.into_inner()?;
+        out.inner.flush()?;
+        Ok((out.inner, out.bytes))
+    }
+}
+
+/// Counts the bytes that reach the caller's sink: the file's size, whatever the sink is.
+struct Counting<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
