@@ -8,7 +8,8 @@
 //!   from the first `sample_rows` rows, held in memory, then converts them and the rest.
 
 use crate::alloc;
-use crate::encode::{parse_cell, Cell, ColumnBuilder, Extreme};
+use crate::batch::Batch;
+use crate::encode::{parse_cell, Cell, ColumnBuilder, Extreme, Written};
 use crate::error::{shorten, Error, RejectKind, Rejection, Result};
 use crate::infer::{self, ticks_per_second, ColumnPlan, Inference, Kind, FORCED_CATEGORY_CAP};
 use crate::options::{BadRows, Encoding, Options, TypeOverride};
@@ -19,8 +20,10 @@ use crate::sniff::{self, Dialect, LineEnding};
 use crate::text::{decode_field, is_utf8, Front};
 use crate::value;
 use crate::write::ParquetSink;
+use arrow_array::ArrayRef;
 use arrow_schema::TimeUnit;
 use parquet::file::metadata::KeyValue;
+use rayon::prelude::*;
 use std::io::Write;
 use std::sync::Arc;
 use web_time::Instant;
@@ -66,6 +69,7 @@ struct ScanState {
     utf8_ok: bool,
     encoding: Encoding,
     category_caps: Box<dyn Fn(&str) -> usize>,
+    batch: Batch,
 }
 
 impl ScanState {
@@ -79,7 +83,10 @@ impl ScanState {
                 .is_some_and(|d| d.header)
                 .then(|| r.fields().map(|f| f.to_vec()).collect());
             let names = infer::column_names(header_raw.as_deref(), width, self.encoding);
-            self.columns = names.iter().map(|n| ColumnScan::new((self.category_caps)(n))).collect();
+            self.columns = names
+                .iter()
+                .map(|n| ColumnScan::new((self.category_caps)(n)))
+                .collect();
             if let Some(h) = header_raw {
                 self.utf8_ok &= h.iter().all(|f| is_utf8(f, true));
                 self.header = Some(h);
@@ -90,17 +97,54 @@ impl ScanState {
         if self.limit.is_some_and(|l| self.rows > l) {
             return;
         }
-        // Rows that will be rejected anyway must not steer the types.
-        if r.problem.is_some() || Some(r.len()) != self.width {
-            return;
-        }
-        if self.utf8_ok && self.encoding == Encoding::Utf8 {
-            self.utf8_ok = r.fields().all(|f| f.is_ascii() || is_utf8(f, true));
-        }
-        for (i, c) in self.columns.iter_mut().enumerate() {
-            c.observe(r.field(i), &self.tokens);
+        self.batch.push(&r);
+        if self.batch.is_full() {
+            self.process();
         }
     }
+
+    /// Observes the batch's fields in tiles of one column by [`TILE_ROWS`] rows, each tile
+    /// on its own task, and merges the tiles' findings.
+    fn process(&mut self) {
+        let Some(width) = self.width.filter(|_| !self.batch.is_empty()) else {
+            return;
+        };
+        // Rows that will be rejected anyway must not steer the types.
+        let sound = self.batch.sound_rows(width);
+        let check_utf8 = self.utf8_ok && self.encoding == Encoding::Utf8;
+        let (batch, tokens, columns) = (&self.batch, &self.tokens, &self.columns);
+        let tiles: Vec<(usize, ColumnScan, bool)> = tiles(columns.len(), &sound)
+            .into_par_iter()
+            .map(|(c, rows)| {
+                let mut scan = columns[c].fork();
+                let mut ok = true;
+                for &i in rows {
+                    let f = batch.field(i, c);
+                    if check_utf8 && ok && !f.is_ascii() {
+                        ok = is_utf8(f, true);
+                    }
+                    scan.observe(f, tokens);
+                }
+                (c, scan, ok)
+            })
+            .collect();
+        for (c, scan, ok) in tiles {
+            self.columns[c].merge(scan);
+            self.utf8_ok &= ok;
+        }
+        self.batch.clear();
+    }
+}
+
+/// Rows per tile of parallel work: small enough that one costly column (long floats, say)
+/// is spread over every core, large enough to amortise a task.
+const TILE_ROWS: usize = 2048;
+
+/// The (column, rows) tiles of a batch, column by column, rows in order within a column.
+fn tiles(columns: usize, rows: &[usize]) -> Vec<(usize, &[usize])> {
+    (0..columns)
+        .flat_map(|c| rows.chunks(TILE_ROWS).map(move |r| (c, r)))
+        .collect()
 }
 
 impl Scanner {
@@ -128,6 +172,7 @@ impl Scanner {
                 limit: None,
                 utf8_ok: true,
                 encoding: Encoding::Utf8,
+                batch: Batch::default(),
                 category_caps: Box::new(move |name| {
                     if forced_categories.iter().any(|n| n == name) {
                         FORCED_CATEGORY_CAP
@@ -150,7 +195,15 @@ impl Scanner {
     }
 
     fn push(&mut self, chunk: &[u8], last: bool) {
-        let Scanner { opts, front, splitter, st, started, sniff_ms, .. } = self;
+        let Scanner {
+            opts,
+            front,
+            splitter,
+            st,
+            started,
+            sniff_ms,
+            ..
+        } = self;
         let pushed = front.push(chunk, last);
         let text = front.text(pushed, chunk);
         if splitter.is_none() {
@@ -178,7 +231,11 @@ impl Scanner {
 
     pub fn progress(&self) -> Progress {
         Progress {
-            phase: if self.splitter.is_some() { Phase::Scan } else { Phase::Sniff },
+            phase: if self.splitter.is_some() {
+                Phase::Scan
+            } else {
+                Phase::Sniff
+            },
             bytes: self.bytes,
             rows: self.st.rows,
             heap_bytes: alloc::live_bytes() as u64,
@@ -191,7 +248,8 @@ impl Scanner {
         self.into_inference(None)
     }
 
-    fn into_inference(self, sampled_rows: Option<u64>) -> Result<Inference> {
+    fn into_inference(mut self, sampled_rows: Option<u64>) -> Result<Inference> {
+        self.st.process();
         let st = self.st;
         let (Some(dialect), Some(width)) = (st.dialect, st.width) else {
             return Err(Error::EmptyInput);
@@ -212,10 +270,23 @@ impl Scanner {
                 .ok_or_else(|| Error::Options(format!("column {name:?} is selected twice")))?;
             let decimals = (scan.mask & crate::scan::bits::FLOAT != 0).then_some(scan.decimals);
             let forced = self.opts.type_override(&name);
-            let (kind, distinct) =
-                infer::decide(&name, scan, forced, &self.opts, encoding, sampled_rows.is_some())?;
+            let (kind, distinct) = infer::decide(
+                &name,
+                scan,
+                forced,
+                &self.opts,
+                encoding,
+                sampled_rows.is_some(),
+            )?;
             let decimals = decimals.filter(|_| matches!(kind, Kind::Float32 | Kind::Float64));
-            columns.push(ColumnPlan { name, source, kind, forced: forced.is_some(), distinct, decimals });
+            columns.push(ColumnPlan {
+                name,
+                source,
+                kind,
+                forced: forced.is_some(),
+                distinct,
+                decimals,
+            });
         }
         Ok(Inference {
             dialect,
@@ -243,8 +314,9 @@ struct ConvertState<W: Write + Send> {
     opts: Options,
     tokens: Tokens,
     header_pending: bool,
-    builders: Vec<ColumnBuilder>,
-    cells: Vec<Cell>,
+    /// Statistics of what was written, per column.
+    written: Vec<Written>,
+    batch: Batch,
     sink: ParquetSink<W>,
     rows_in: u64,
     rows_written: u64,
@@ -252,7 +324,6 @@ struct ConvertState<W: Write + Send> {
     rejected: Vec<Rejection>,
     group_rows: usize,
     group_bytes: usize,
-    groups: usize,
     bytes_in: u64,
     started: Instant,
 }
@@ -262,17 +333,17 @@ impl<W: Write + Send> Converter<W> {
         opts.validate().map_err(Error::Options)?;
         let schema = Arc::new(inference.schema());
         let sink = ParquetSink::new(out, schema, opts)?;
-        let builders = inference.columns.iter().map(ColumnBuilder::new).collect();
+        let written = vec![Written::default(); inference.columns.len()];
         Ok(Converter {
             front: Front::new(Some(inference.encoding)),
             splitter: Splitter::new(shape(&inference.dialect, opts)),
             st: ConvertState {
                 header_pending: inference.dialect.header,
                 tokens: Tokens::new(&opts.null_tokens),
-                cells: Vec::with_capacity(inference.columns.len()),
+                batch: Batch::default(),
                 inf: inference,
                 opts: opts.clone(),
-                builders,
+                written,
                 sink,
                 rows_in: 0,
                 rows_written: 0,
@@ -280,7 +351,6 @@ impl<W: Write + Send> Converter<W> {
                 rejected: Vec::new(),
                 group_rows: 0,
                 group_bytes: 0,
-                groups: 0,
                 bytes_in: 0,
                 started: Instant::now(),
             },
@@ -326,47 +396,146 @@ impl<W: Write + Send> ConvertState<W> {
             return Ok(());
         }
         self.rows_in += 1;
-        match self.parse_row(&r) {
-            Ok(()) => {
-                let enc = self.inf.encoding;
-                for ((b, c), cell) in self.builders.iter_mut().zip(&self.inf.columns).zip(&self.cells) {
-                    b.append(*cell, r.field(c.source), enc);
+        self.batch.push(&r);
+        // A batch never spans two row groups, so row groups have exactly the rows asked for.
+        let room = self.opts.row_group_rows - self.group_rows;
+        if self.batch.is_full() || self.batch.len() >= room {
+            self.process()?;
+        }
+        Ok(())
+    }
+
+    /// Converts the batch column by column in parallel and writes it. A row with a value that
+    /// does not fit is taken out and the batch converted again without it, so the columns and
+    /// their statistics hold exactly the rows written.
+    fn process(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let mut rejected: Vec<(usize, Rejection)> = (0..self.batch.len())
+            .filter_map(|i| {
+                self.structural_rejection(&self.batch.record(i))
+                    .map(|r| (i, r))
+            })
+            .collect();
+        let mut sound = self.batch.sound_rows(self.inf.width);
+        let enc = self.inf.encoding;
+        // Stream mode: categories met for the first time join the vocabulary, in row order,
+        // before the parallel work reads it.
+        for c in self.inf.columns.iter_mut() {
+            if let Kind::Category(v) = &mut c.kind {
+                if v.open {
+                    for &i in &sound {
+                        let f = self.batch.field(i, c.source);
+                        if !f.is_empty() {
+                            v.code(f, enc);
+                        }
+                    }
                 }
-                self.rows_written += 1;
-                self.group_rows += 1;
-                self.group_bytes += r.byte_len() + 8 * self.cells.len();
-                if self.group_rows >= self.opts.row_group_rows
-                    || self.group_bytes >= self.opts.row_group_bytes
-                {
-                    self.flush()?;
-                }
-                Ok(())
             }
-            Err(rejection) => self.reject(rejection),
+        }
+        let (arrays, written) = loop {
+            let (batch, tokens, columns) = (&self.batch, &self.tokens, &self.inf.columns);
+            let tiles: Vec<(usize, ArrayRef, Written, Vec<(usize, String)>)> =
+                tiles(columns.len(), &sound)
+                    .into_par_iter()
+                    .map(|(c, rows)| {
+                        let plan = &columns[c];
+                        let mut b = ColumnBuilder::new(plan);
+                        let mut errors = Vec::new();
+                        for &i in rows {
+                            let f = batch.field(i, plan.source);
+                            match parse_cell(f, &plan.kind, tokens, enc) {
+                                Ok(cell) => b.append(cell, f, enc),
+                                Err(reason) => {
+                                    errors.push((i, reason));
+                                    b.append(Cell::Null, f, enc);
+                                }
+                            }
+                        }
+                        (c, b.finish(&plan.kind), b.written, errors)
+                    })
+                    .collect();
+            // The first failing column of each row explains it.
+            let mut bad: Vec<(usize, usize, String)> = Vec::new();
+            for (col, _, _, errs) in &tiles {
+                for (row, reason) in errs {
+                    match bad.iter().position(|b| b.0 == *row) {
+                        Some(p) if bad[p].1 <= *col => {}
+                        Some(p) => bad[p] = (*row, *col, reason.clone()),
+                        None => bad.push((*row, *col, reason.clone())),
+                    }
+                }
+            }
+            if bad.is_empty() {
+                let mut arrays: Vec<Vec<ArrayRef>> = vec![Vec::new(); columns.len()];
+                let mut written: Vec<Written> = vec![Written::default(); columns.len()];
+                for (c, array, w, _) in tiles {
+                    arrays[c].push(array);
+                    written[c].merge(w);
+                }
+                break (arrays, written);
+            }
+            // Convert again without the bad rows, so nothing of them is written or counted.
+            sound.retain(|i| !bad.iter().any(|b| b.0 == *i));
+            for (row, col, reason) in bad {
+                let r = self.value_rejection(&self.batch.record(row), col, reason);
+                rejected.push((row, r));
+            }
+        };
+        for (total, w) in self.written.iter_mut().zip(written) {
+            total.merge(w);
+        }
+        rejected.sort_by_key(|r| r.0);
+        for (_, r) in rejected {
+            self.reject(r)?;
+        }
+        if !sound.is_empty() {
+            self.sink.write_batch(arrays)?;
+        }
+        self.rows_written += sound.len() as u64;
+        self.group_rows += sound.len();
+        self.group_bytes += self.batch.byte_len();
+        self.batch.clear();
+        if self.group_rows >= self.opts.row_group_rows
+            || self.group_bytes >= self.opts.row_group_bytes
+        {
+            self.end_row_group()?;
+        }
+        Ok(())
+    }
+
+    fn rejection(
+        &self,
+        r: &Record<'_>,
+        kind: RejectKind,
+        column: Option<String>,
+        value: Option<&[u8]>,
+        reason: String,
+        hint: Option<String>,
+    ) -> Rejection {
+        let (enc, d) = (self.inf.encoding, &self.inf.dialect);
+        Rejection {
+            line: r.line,
+            kind,
+            column,
+            value: value.map(|v| shorten(&lossy(v, enc), 1000)),
+            reason,
+            hint,
+            record: shorten(&lossy(&r.to_csv_line(d.delimiter, d.quote), enc), 100_000),
         }
     }
 
-    /// Parses every field of the row into `cells`, or says why the row cannot be written.
-    fn parse_row(&mut self, r: &Record<'_>) -> Result<(), Rejection> {
-        let inf = &mut self.inf;
-        let enc = inf.encoding;
-        let d = &inf.dialect;
-        let rejection = |kind, column: Option<String>, value: Option<&[u8]>, reason: String, hint| {
-            Rejection {
-                line: r.line,
-                kind,
-                column,
-                value: value.map(|v| shorten(&lossy(v, enc), 1000)),
-                reason,
-                hint,
-                record: shorten(&lossy(&r.to_csv_line(d.delimiter, d.quote), enc), 100_000),
-            }
-        };
+    /// Why a row cannot be read at all (before any of its values is looked at), if it can't.
+    fn structural_rejection(&self, r: &Record<'_>) -> Option<Rejection> {
+        let inf = &self.inf;
         if let Some((kind, field)) = r.problem {
             let name = field.and_then(|i| header_name(inf, i));
             let value = field.map(|i| r.field(i)).filter(|v| !v.is_empty());
-            let (reason, hint) = match kind {
-                RejectKind::NulByte => ("contains a NUL byte".into(), Some("the file may be binary rather than text".into())),
+            let (reason, hint): (String, Option<String>) = match kind {
+                RejectKind::NulByte => {
+                    ("contains a NUL byte".into(), Some("the file may be binary rather than text".into()))
+                }
                 RejectKind::FieldTooLong => (
                     format!("has a field longer than {} bytes", self.opts.max_field_bytes),
                     Some("raise the maximum field size if the field is genuine, or check for an unclosed quote".into()),
@@ -377,39 +546,40 @@ impl<W: Write + Send> ConvertState<W> {
                 ),
                 _ => ("cannot be read".into(), None),
             };
-            let reason = if value.is_some() { reason } else { format!("the row {reason}") };
-            return Err(rejection(kind, name, value, reason, hint));
+            let reason = if value.is_some() {
+                reason
+            } else {
+                format!("the row {reason}")
+            };
+            return Some(self.rejection(r, kind, name, value, reason, hint));
         }
-        if r.len() != inf.width {
-            return Err(rejection(
+        (r.len() != inf.width).then(|| {
+            self.rejection(
+                r,
                 RejectKind::Ragged,
                 None,
                 None,
                 format!("expected {} fields, found {}", inf.width, r.len()),
                 Some(format!(
                     "check the delimiter ({:?}) and quoting, or fix the row",
-                    d.delimiter as char
+                    inf.dialect.delimiter as char
                 )),
-            ));
-        }
-        self.cells.clear();
-        let sampled = inf.sampled_rows;
-        for c in inf.columns.iter_mut() {
-            let b = r.field(c.source);
-            match parse_cell(b, &mut c.kind, &self.tokens, enc) {
-                Ok(cell) => self.cells.push(cell),
-                Err(reason) => {
-                    let (kind, hint) = if reason.contains("UTF-8") {
-                        (RejectKind::InvalidText, Some("give the file's encoding explicitly".into()))
-                    } else {
-                        (RejectKind::BadValue, Some(value_hint(c, sampled)))
-                    };
-                    let column = Some(c.name.clone());
-                    return Err(rejection(kind, column, Some(b), reason, hint));
-                }
-            }
-        }
-        Ok(())
+            )
+        })
+    }
+
+    fn value_rejection(&self, r: &Record<'_>, col: usize, reason: String) -> Rejection {
+        let c = &self.inf.columns[col];
+        let (kind, hint) = if reason.contains("UTF-8") {
+            (
+                RejectKind::InvalidText,
+                "give the file's encoding explicitly".to_string(),
+            )
+        } else {
+            (RejectKind::BadValue, value_hint(c, self.inf.sampled_rows))
+        };
+        let value = Some(r.field(c.source));
+        self.rejection(r, kind, Some(c.name.clone()), value, reason, Some(hint))
     }
 
     fn reject(&mut self, rejection: Rejection) -> Result<()> {
@@ -429,34 +599,29 @@ impl<W: Write + Send> ConvertState<W> {
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<()> {
-        if self.group_rows == 0 {
-            return Ok(());
-        }
-        let arrays =
-            self.builders.iter_mut().zip(&self.inf.columns).map(|(b, c)| b.finish(&c.kind)).collect();
-        self.sink.write_row_group(arrays)?;
+    fn end_row_group(&mut self) -> Result<()> {
+        self.sink.end_row_group()?;
         self.group_rows = 0;
         self.group_bytes = 0;
-        self.groups += 1;
         Ok(())
     }
 
     fn finish(mut self) -> Result<(Report, W)> {
-        self.flush()?;
+        self.process()?;
+        self.end_row_group()?;
         let enc = self.inf.encoding;
         let columns: Vec<ColumnReport> = self
             .inf
             .columns
             .iter()
-            .zip(&self.builders)
-            .map(|(c, b)| ColumnReport {
+            .zip(&self.written)
+            .map(|(c, w)| ColumnReport {
                 name: c.name.clone(),
                 type_name: c.kind.name(),
                 forced: c.forced,
-                nulls: b.written.nulls,
-                min: b.written.lo.as_ref().map(|v| show(v, &c.kind, enc)),
-                max: b.written.hi.as_ref().map(|v| show(v, &c.kind, enc)),
+                nulls: w.nulls,
+                min: w.lo.as_ref().map(|v| show(v, &c.kind, enc)),
+                max: w.hi.as_ref().map(|v| show(v, &c.kind, enc)),
                 distinct: match &c.kind {
                     Kind::Category(v) => Some(v.values.len()),
                     _ => c.distinct,
@@ -464,7 +629,11 @@ impl<W: Write + Send> ConvertState<W> {
                 decimals: c.decimals,
             })
             .collect();
-        let mode = if self.inf.sampled_rows.is_some() { "stream" } else { "two-pass" };
+        let mode = if self.inf.sampled_rows.is_some() {
+            "stream"
+        } else {
+            "two-pass"
+        };
         let dialect = DialectReport {
             dialect: self.inf.dialect.clone(),
             bom: self.inf.bom,
@@ -478,6 +647,7 @@ impl<W: Write + Send> ConvertState<W> {
             "columns": &columns,
         });
         let kv = KeyValue::new(METADATA_KEY.to_string(), described.to_string());
+        let row_groups = self.sink.row_groups();
         let (out, bytes_out) = self.sink.finish(vec![kv])?;
         let report = Report {
             rows_in: self.rows_in,
@@ -485,7 +655,7 @@ impl<W: Write + Send> ConvertState<W> {
             rows_rejected: self.rows_rejected,
             bytes_in: self.bytes_in,
             bytes_out,
-            row_groups: self.groups,
+            row_groups,
             dialect,
             mode,
             columns,
@@ -502,7 +672,10 @@ impl<W: Write + Send> ConvertState<W> {
 }
 
 fn header_name(inf: &Inference, field: usize) -> Option<String> {
-    inf.columns.iter().find(|c| c.source == field).map(|c| c.name.clone())
+    inf.columns
+        .iter()
+        .find(|c| c.source == field)
+        .map(|c| c.name.clone())
 }
 
 fn value_hint(c: &ColumnPlan, sampled: Option<u64>) -> String {
@@ -518,7 +691,10 @@ fn value_hint(c: &ColumnPlan, sampled: Option<u64>) -> String {
 }
 
 fn lossy(b: &[u8], enc: Encoding) -> String {
-    decode_field(b, enc).map_or_else(|| String::from_utf8_lossy(b).into_owned(), |s| s.into_owned())
+    decode_field(b, enc).map_or_else(
+        || String::from_utf8_lossy(b).into_owned(),
+        |s| s.into_owned(),
+    )
 }
 
 /// A column extreme as text, in the column's own notation.
@@ -546,7 +722,13 @@ fn show(v: &Extreme, kind: &Kind, enc: Encoding) -> String {
         (Extreme::Int(t), Kind::Time(unit)) => {
             let per = ticks_per_second(*unit) as i128;
             let (s, frac) = ((t / per) as i64, (t % per) as i64);
-            format!("{:02}:{:02}:{:02}{}", s / 3600, s / 60 % 60, s % 60, fraction(frac, *unit))
+            format!(
+                "{:02}:{:02}:{:02}{}",
+                s / 3600,
+                s / 60 % 60,
+                s % 60,
+                fraction(frac, *unit)
+            )
         }
         (Extreme::Int(i), _) => i.to_string(),
         (Extreme::Float(f), _) => f.to_string(),
@@ -571,7 +753,11 @@ pub struct StreamConverter<W: Write + Send> {
 }
 
 enum StreamState<W: Write + Send> {
-    Sampling { scanner: Box<Scanner>, held: Vec<Vec<u8>>, out: W },
+    Sampling {
+        scanner: Box<Scanner>,
+        held: Vec<Vec<u8>>,
+        out: W,
+    },
     Converting(Box<Converter<W>>),
     Failed,
 }
@@ -582,7 +768,11 @@ impl<W: Write + Send> StreamConverter<W> {
         scanner.st.limit = Some(opts.sample_rows as u64);
         Ok(StreamConverter {
             opts: opts.clone(),
-            state: StreamState::Sampling { scanner: Box::new(scanner), held: Vec::new(), out },
+            state: StreamState::Sampling {
+                scanner: Box::new(scanner),
+                held: Vec::new(),
+                out,
+            },
         })
     }
 
@@ -626,7 +816,12 @@ impl<W: Write + Send> StreamConverter<W> {
         match &self.state {
             StreamState::Sampling { scanner, .. } => scanner.progress(),
             StreamState::Converting(c) => c.progress(),
-            StreamState::Failed => Progress { phase: Phase::Convert, bytes: 0, rows: 0, heap_bytes: 0 },
+            StreamState::Failed => Progress {
+                phase: Phase::Convert,
+                bytes: 0,
+                rows: 0,
+                heap_bytes: 0,
+            },
         }
     }
 

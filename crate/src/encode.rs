@@ -29,25 +29,34 @@ pub enum Cell {
 }
 
 /// Parses one field for its column; `Err` carries the reason it does not fit.
-pub fn parse_cell(
-    b: &[u8],
-    kind: &mut Kind,
-    tokens: &Tokens,
-    enc: Encoding,
-) -> Result<Cell, String> {
+pub fn parse_cell(b: &[u8], kind: &Kind, tokens: &Tokens, enc: Encoding) -> Result<Cell, String> {
     if b.is_empty() {
         return Ok(Cell::Null);
     }
-    let null_if_token = |reason: String| if tokens.contains(b) { Ok(Cell::Null) } else { Err(reason) };
+    let null_if_token = |reason: String| {
+        if tokens.contains(b) {
+            Ok(Cell::Null)
+        } else {
+            Err(reason)
+        }
+    };
     match kind {
         Kind::Text => match decode_field(b, enc) {
             Some(_) => Ok(Cell::Text),
             None => Err("is not valid UTF-8".into()),
         },
-        Kind::Category(v) => match v.code(b, enc) {
-            Some(c) => Ok(Cell::Code(c)),
+        Kind::Category(v) => match v.codes.get(b) {
+            Some(&c) => Ok(Cell::Code(c)),
             None if decode_field(b, enc).is_none() => Err("is not valid UTF-8".into()),
-            None => Err(format!("is not one of the column's {} category values", v.values.len())),
+            None if v.open => Err(format!(
+                "would be category value number {} but the column holds at most {}",
+                v.values.len() + 1,
+                v.values.len()
+            )),
+            None => Err(format!(
+                "is not one of the column's {} category values",
+                v.values.len()
+            )),
         },
         Kind::Bool => value::parse_bool(b)
             .map(Cell::Bool)
@@ -69,11 +78,11 @@ pub fn parse_cell(
                 return null_if_token("is not a number".into());
             };
             if matches!(kind, Kind::Float32) {
-                if !f.f32_exact {
+                if !f.f32_exact(b) {
                     return Err("cannot be stored exactly as float32".into());
                 }
                 Ok(Cell::F32(value::parse_f32(b).unwrap_or(f.value as f32)))
-            } else if !f.f64_exact {
+            } else if !f.f64_exact(b) {
                 Err("cannot be stored exactly as float64".into())
             } else {
                 Ok(Cell::F64(f.value))
@@ -94,7 +103,10 @@ pub fn parse_cell(
                 Some(t) if (t.nanos as i64) % (1_000_000_000 / per) != 0 => {
                     Err(format!("has more fraction digits than {}", kind_name(kind)))
                 }
-                Some(t) => t.ticks(per).map(Cell::Ticks).ok_or_else(|| "is out of range".into()),
+                Some(t) => t
+                    .ticks(per)
+                    .map(Cell::Ticks)
+                    .ok_or_else(|| "is out of range".into()),
                 None => null_if_token("is not a timestamp (YYYY-MM-DD HH:MM:SS)".into()),
             }
         }
@@ -144,6 +156,21 @@ pub enum Extreme {
 }
 
 impl Written {
+    /// Folds in the statistics of a later slice of rows.
+    pub fn merge(&mut self, o: Written) {
+        self.nulls += o.nulls;
+        if let Some(lo) = o.lo {
+            if self.lo.as_ref().is_none_or(|v| lo < *v) {
+                self.lo = Some(lo);
+            }
+        }
+        if let Some(hi) = o.hi {
+            if self.hi.as_ref().is_none_or(|v| hi > *v) {
+                self.hi = Some(hi);
+            }
+        }
+    }
+
     fn see(&mut self, v: Extreme) {
         if self.lo.as_ref().is_none_or(|lo| v < *lo) {
             self.lo = Some(v.clone());
@@ -235,7 +262,11 @@ impl ColumnBuilder {
             Kind::Category(_) => Builder::Code8(UInt8Builder::new()),
         };
         let utc = matches!(plan.kind, Kind::Timestamp { utc: true, .. });
-        ColumnBuilder { builder: b, written: Written::default(), utc }
+        ColumnBuilder {
+            builder: b,
+            written: Written::default(),
+            utc,
+        }
     }
 
     /// Appends a cell that [`parse_cell`] produced for this column's kind.

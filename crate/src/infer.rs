@@ -41,8 +41,11 @@ impl IntType {
     /// The narrowest type holding `min..=max`: unsigned when nothing is negative.
     pub fn narrowest(min: i128, max: i128) -> Option<IntType> {
         use IntType::*;
-        let order: &[IntType] =
-            if min >= 0 { &[UInt8, UInt16, UInt32, UInt64] } else { &[Int8, Int16, Int32, Int64] };
+        let order: &[IntType] = if min >= 0 {
+            &[UInt8, UInt16, UInt32, UInt64]
+        } else {
+            &[Int8, Int16, Int32, Int64]
+        };
         order.iter().copied().find(|t| {
             let (lo, hi) = t.range();
             lo <= min && max <= hi
@@ -95,12 +98,27 @@ impl Vocabulary {
     fn new(raw: Vec<Box<[u8]>>, enc: Encoding, open: bool, limit: usize) -> Vocabulary {
         let mut pairs: Vec<(String, Box<[u8]>)> = raw
             .into_iter()
-            .map(|r| (decode_field(&r, enc).map_or_else(|| lossy(&r), |s| s.into_owned()), r))
+            .map(|r| {
+                (
+                    decode_field(&r, enc).map_or_else(|| lossy(&r), |s| s.into_owned()),
+                    r,
+                )
+            })
             .collect();
         pairs.sort();
-        let codes = pairs.iter().enumerate().map(|(i, (_, r))| (r.clone(), i as u16)).collect();
+        let codes = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (_, r))| (r.clone(), i as u16))
+            .collect();
         let wide = if open { limit > 256 } else { pairs.len() > 256 };
-        Vocabulary { values: pairs.into_iter().map(|p| p.0).collect(), codes, wide, open, limit }
+        Vocabulary {
+            values: pairs.into_iter().map(|p| p.0).collect(),
+            codes,
+            wide,
+            open,
+            limit,
+        }
     }
 
     /// The code of a raw value, adding it when the vocabulary is open and has room.
@@ -108,7 +126,11 @@ impl Vocabulary {
         if let Some(&c) = self.codes.get(raw) {
             return Some(c);
         }
-        let cap = if self.wide { self.limit.min(1 << 16) } else { self.limit.min(256) };
+        let cap = if self.wide {
+            self.limit.min(1 << 16)
+        } else {
+            self.limit.min(256)
+        };
         if !self.open || self.values.len() >= cap {
             return None;
         }
@@ -181,7 +203,11 @@ impl Kind {
             Kind::Time(u) => DataType::Time64(*u),
             Kind::Text => DataType::Utf8,
             Kind::Category(v) => DataType::Dictionary(
-                Box::new(if v.wide { DataType::UInt16 } else { DataType::UInt8 }),
+                Box::new(if v.wide {
+                    DataType::UInt16
+                } else {
+                    DataType::UInt8
+                }),
                 Box::new(DataType::Utf8),
             ),
         }
@@ -236,7 +262,10 @@ pub fn column_names(header: Option<&[Vec<u8>]>, width: usize, enc: Encoding) -> 
     let mut names: Vec<String> = Vec::with_capacity(width);
     for i in 0..width {
         let raw = header.and_then(|h| h.get(i)).map(|r| {
-            decode_field(r, enc).map_or_else(|| lossy(r), |s| s.into_owned()).trim().to_string()
+            decode_field(r, enc)
+                .map_or_else(|| lossy(r), |s| s.into_owned())
+                .trim()
+                .to_string()
         });
         let base = match raw {
             Some(n) if !n.is_empty() => n,
@@ -262,10 +291,17 @@ pub fn select(names: &[String], opts: &Options) -> Result<Vec<usize>> {
     }
     match &opts.columns {
         None => Ok((0..names.len()).collect()),
-        Some(wanted) if wanted.is_empty() => Err(Error::Options("select at least one column".into())),
+        Some(wanted) if wanted.is_empty() => {
+            Err(Error::Options("select at least one column".into()))
+        }
         Some(wanted) => wanted
             .iter()
-            .map(|w| names.iter().position(|n| n == w).ok_or_else(|| no_such_column(w, names)))
+            .map(|w| {
+                names
+                    .iter()
+                    .position(|n| n == w)
+                    .ok_or_else(|| no_such_column(w, names))
+            })
             .collect(),
     }
 }
@@ -305,7 +341,8 @@ pub fn decide(
                 && non_null >= 2
                 && n as f64 <= opts.category_ratio * non_null as f64
             {
-                let vocab = Vocabulary::new(set.into_iter().collect(), enc, stream, opts.category_max);
+                let vocab =
+                    Vocabulary::new(set.into_iter().collect(), enc, stream, opts.category_max);
                 return Ok((Kind::Category(Box::new(vocab)), distinct));
             }
         }
@@ -321,9 +358,16 @@ fn date_format(mask: u16) -> Option<DateFormat> {
     };
     // Ambiguous day/month order (every value ≤ 12 in both places): slash means the US
     // month-first order, dot the European day-first order.
-    [Iso, SlashYearFirst, SlashMonthFirst, SlashDayFirst, DotDayFirst, DotMonthFirst]
-        .into_iter()
-        .find(|f| has(*f))
+    [
+        Iso,
+        SlashYearFirst,
+        SlashMonthFirst,
+        SlashDayFirst,
+        DotDayFirst,
+        DotMonthFirst,
+    ]
+    .into_iter()
+    .find(|f| has(*f))
 }
 
 fn inferred_kind(s: &ColumnScan) -> Kind {
@@ -353,10 +397,18 @@ fn inferred_kind(s: &ColumnScan) -> Kind {
     if m & bits::TIMESTAMP != 0 && (s.with_offset == 0 || s.without_offset == 0) {
         let unit = unit_for_fraction(s.frac_digits);
         // Nanoseconds in an i64 span 1677–2262; outside that the column cannot be exact.
-        let fits = s.ts_min_seconds.checked_mul(ticks_per_second(unit)).is_some()
-            && s.ts_max_seconds.checked_mul(ticks_per_second(unit)).is_some();
+        let fits = s
+            .ts_min_seconds
+            .checked_mul(ticks_per_second(unit))
+            .is_some()
+            && s.ts_max_seconds
+                .checked_mul(ticks_per_second(unit))
+                .is_some();
         if fits {
-            return Kind::Timestamp { unit, utc: s.with_offset > 0 };
+            return Kind::Timestamp {
+                unit,
+                utc: s.with_offset > 0,
+            };
         }
     }
     if m & bits::TIME != 0 {
@@ -400,9 +452,18 @@ fn forced_kind(
                      over 256 bytes) and cannot be a category"
                 )));
             };
-            let limit = if stream { FORCED_CATEGORY_CAP } else { set.len() };
+            let limit = if stream {
+                FORCED_CATEGORY_CAP
+            } else {
+                set.len()
+            };
             let _ = opts;
-            Kind::Category(Box::new(Vocabulary::new(set.into_iter().collect(), enc, stream, limit)))
+            Kind::Category(Box::new(Vocabulary::new(
+                set.into_iter().collect(),
+                enc,
+                stream,
+                limit,
+            )))
         }
     })
 }
@@ -418,7 +479,10 @@ mod tests {
         for v in values {
             s.observe(v.as_bytes(), &tokens);
         }
-        decide("c", s, None, &Options::default(), Encoding::Utf8, false).unwrap().0.name()
+        decide("c", s, None, &Options::default(), Encoding::Utf8, false)
+            .unwrap()
+            .0
+            .name()
     }
 
     #[test]
@@ -436,9 +500,18 @@ mod tests {
         assert_eq!(kind_of(&["1.5", "NaN"]), "float32");
         assert_eq!(kind_of(&["TRUE", "false", "True"]), "bool");
         assert_eq!(kind_of(&["2024-01-01", "2024-12-31"]), "date");
-        assert_eq!(kind_of(&["2024-01-01T10:00:00Z", "2024-01-01 11:00:00.5+01:00"]), "timestamp[ms, UTC]");
-        assert_eq!(kind_of(&["2024-01-01T10:00:00.123456", "2024-01-01 11:00"]), "timestamp[us]");
-        assert_eq!(kind_of(&["2024-01-01T10:00:00Z", "2024-01-01 11:00"]), "text");
+        assert_eq!(
+            kind_of(&["2024-01-01T10:00:00Z", "2024-01-01 11:00:00.5+01:00"]),
+            "timestamp[ms, UTC]"
+        );
+        assert_eq!(
+            kind_of(&["2024-01-01T10:00:00.123456", "2024-01-01 11:00"]),
+            "timestamp[us]"
+        );
+        assert_eq!(
+            kind_of(&["2024-01-01T10:00:00Z", "2024-01-01 11:00"]),
+            "text"
+        );
         assert_eq!(kind_of(&["10:00", "23:59:59.123456789"]), "time[ns]");
     }
 
@@ -454,7 +527,10 @@ mod tests {
     #[test]
     fn names_are_unique_and_never_empty() {
         let h: Vec<Vec<u8>> = vec![b"a".to_vec(), b"".to_vec(), b"a".to_vec(), b"a_2".to_vec()];
-        assert_eq!(column_names(Some(&h), 5, Encoding::Utf8), ["a", "column_2", "a_2", "a_2_2", "column_5"]);
+        assert_eq!(
+            column_names(Some(&h), 5, Encoding::Utf8),
+            ["a", "column_2", "a_2", "a_2_2", "column_5"]
+        );
     }
 
     #[test]

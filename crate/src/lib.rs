@@ -25,6 +25,7 @@
 //! [`write`] (Parquet), tied together by [`convert`].
 
 pub mod alloc;
+pub mod batch;
 pub mod convert;
 pub mod drive;
 pub mod encode;

@@ -139,8 +139,9 @@ pub struct Options {
 }
 
 /// The default null tokens (the empty field is always null and needs no token).
-pub const DEFAULT_NULL_TOKENS: &[&str] =
-    &["NA", "N/A", "n/a", "null", "NULL", "Null", "NaN", "nan", "None", "none", "-"];
+pub const DEFAULT_NULL_TOKENS: &[&str] = &[
+    "NA", "N/A", "n/a", "null", "NULL", "Null", "NaN", "nan", "None", "none", "-",
+];
 
 impl Default for Options {
     fn default() -> Self {
@@ -187,10 +188,15 @@ impl Options {
         if self.category_max > u16::MAX as usize + 1 {
             return Err(format!("category max is at most {}", u16::MAX as usize + 1));
         }
-        for (d, what) in [(self.delimiter, "delimiter"), (self.quote.flatten(), "quote")] {
+        for (d, what) in [
+            (self.delimiter, "delimiter"),
+            (self.quote.flatten(), "quote"),
+        ] {
             if let Some(c) = d {
                 if !c.is_ascii() || c == b'\n' || c == b'\r' {
-                    return Err(format!("{what} must be one ASCII character other than a line break"));
+                    return Err(format!(
+                        "{what} must be one ASCII character other than a line break"
+                    ));
                 }
             }
         }
@@ -216,6 +222,10 @@ impl Options {
     }
 
     pub(crate) fn type_override(&self, name: &str) -> Option<TypeOverride> {
-        self.types.iter().rev().find(|(n, _)| n == name).map(|(_, t)| *t)
+        self.types
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| *t)
     }
 }

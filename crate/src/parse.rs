@@ -16,6 +16,7 @@ pub struct Shape {
 }
 
 /// One record: the unescaped bytes of all its fields back to back, and where each ends.
+#[derive(Clone, Copy)]
 pub struct Record<'a> {
     pub line: u64,
     bytes: &'a [u8],
@@ -25,8 +26,31 @@ pub struct Record<'a> {
 }
 
 impl<'a> Record<'a> {
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    pub(crate) fn new(
+        line: u64,
+        bytes: &'a [u8],
+        ends: &'a [usize],
+        problem: Option<(RejectKind, Option<usize>)>,
+    ) -> Record<'a> {
+        Record {
+            line,
+            bytes,
+            ends,
+            problem,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
+    }
+
+    /// End of field `i`, relative to the record's first byte.
+    pub fn end(&self, i: usize) -> usize {
+        self.ends[i]
     }
 
     pub fn is_empty(&self) -> bool {
@@ -56,7 +80,9 @@ impl<'a> Record<'a> {
             if i > 0 {
                 out.push(delimiter);
             }
-            if f.iter().any(|&c| c == delimiter || c == q || c == b'\n' || c == b'\r') {
+            if f.iter()
+                .any(|&c| c == delimiter || c == q || c == b'\n' || c == b'\r')
+            {
                 out.push(q);
                 for &c in f {
                     if c == q {
@@ -157,7 +183,8 @@ impl Splitter {
                 &mut self.buf[self.nbuf..]
             };
             let (res, nin, nout, nend) =
-                self.reader.read_record(input, out, &mut self.ends[self.nends..]);
+                self.reader
+                    .read_record(input, out, &mut self.ends[self.nends..]);
             let consumed = &input[..nin];
             input = &input[nin..];
             if !self.probed {
@@ -190,13 +217,21 @@ impl Splitter {
                     let bytes = &self.buf[..if self.oversized { 0 } else { self.nbuf }];
                     if problem.is_none() {
                         if let Some(p) = memchr::memchr(0, bytes) {
-                            problem = Some((RejectKind::NulByte, Some(ends.partition_point(|&e| e <= p))));
+                            problem = Some((
+                                RejectKind::NulByte,
+                                Some(ends.partition_point(|&e| e <= p)),
+                            ));
                         }
                     }
                     if problem.is_none() && self.quote_open {
                         problem = Some((RejectKind::UnterminatedQuote, Some(ends.len() - 1)));
                     }
-                    let record = Record { line: self.record_line, bytes, ends, problem };
+                    let record = Record {
+                        line: self.record_line,
+                        bytes,
+                        ends,
+                        problem,
+                    };
                     let r = emit(record);
                     self.nbuf = 0;
                     self.nends = 0;
@@ -214,7 +249,11 @@ impl Splitter {
     }
 
     fn grow_output(&mut self) {
-        let field_start = if self.nends == 0 { 0 } else { self.ends[self.nends - 1] };
+        let field_start = if self.nends == 0 {
+            0
+        } else {
+            self.ends[self.nends - 1]
+        };
         if self.oversized || self.nbuf - field_start > self.shape.max_field_bytes {
             self.oversized = true;
             self.scratch.resize(64 * 1024, 0);
@@ -233,7 +272,10 @@ mod tests {
         let mut sp = Splitter::new(shape);
         let mut out = Vec::new();
         let mut emit = |r: Record<'_>| -> Result<(), ()> {
-            let fields = r.fields().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+            let fields = r
+                .fields()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
             out.push((r.line, fields, r.problem.map(|p| p.0)));
             Ok(())
         };
@@ -245,7 +287,12 @@ mod tests {
     }
 
     fn shape() -> Shape {
-        Shape { delimiter: b',', quote: Some(b'"'), cr_lines: false, max_field_bytes: 1 << 20 }
+        Shape {
+            delimiter: b',',
+            quote: Some(b'"'),
+            cr_lines: false,
+            max_field_bytes: 1 << 20,
+        }
     }
 
     #[test]
@@ -268,7 +315,10 @@ mod tests {
 
     #[test]
     fn cr_only_lines_are_counted() {
-        let s = Shape { cr_lines: true, ..shape() };
+        let s = Shape {
+            cr_lines: true,
+            ..shape()
+        };
         let got = split(b"a\rb\rc", 2, s);
         assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 2, 3]);
     }
@@ -279,7 +329,10 @@ mod tests {
         assert_eq!(got.last().unwrap().2, Some(RejectKind::UnterminatedQuote));
         let got = split(b"a,b\n1,x\0y\n", 3, shape());
         assert_eq!(got[1].2, Some(RejectKind::NulByte));
-        let s = Shape { max_field_bytes: 10, ..shape() };
+        let s = Shape {
+            max_field_bytes: 10,
+            ..shape()
+        };
         let long = format!("a,b\n1,{}\n2,3\n", "z".repeat(200_000));
         let got = split(long.as_bytes(), 7, s);
         assert_eq!(got[1].2, Some(RejectKind::FieldTooLong));

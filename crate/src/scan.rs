@@ -30,8 +30,11 @@ pub struct Tokens {
 
 impl Tokens {
     pub fn new(tokens: &[String]) -> Tokens {
-        let tokens: Vec<Box<[u8]>> =
-            tokens.iter().filter(|t| !t.is_empty()).map(|t| t.as_bytes().into()).collect();
+        let tokens: Vec<Box<[u8]>> = tokens
+            .iter()
+            .filter(|t| !t.is_empty())
+            .map(|t| t.as_bytes().into())
+            .collect();
         let max_len = tokens.iter().map(|t| t.len()).max().unwrap_or(0);
         Tokens { tokens, max_len }
     }
@@ -88,6 +91,42 @@ impl ColumnScan {
         }
     }
 
+    /// An empty scan of the same column, for a slice of rows scanned on another thread.
+    pub fn fork(&self) -> ColumnScan {
+        ColumnScan {
+            mask: self.mask,
+            f32_exact: self.f32_exact,
+            f64_exact: self.f64_exact,
+            distinct: self.distinct.as_ref().map(|_| FxHashSet::default()),
+            ..ColumnScan::new(self.distinct_cap)
+        }
+    }
+
+    /// Folds in a fork's findings; the order of merging does not matter.
+    pub fn merge(&mut self, t: ColumnScan) {
+        self.mask &= t.mask;
+        self.values += t.values;
+        self.empty += t.empty;
+        self.tokens += t.tokens;
+        self.int_min = self.int_min.min(t.int_min);
+        self.int_max = self.int_max.max(t.int_max);
+        self.f32_exact &= t.f32_exact;
+        self.f64_exact &= t.f64_exact;
+        self.decimals = self.decimals.max(t.decimals);
+        self.frac_digits = self.frac_digits.max(t.frac_digits);
+        self.with_offset += t.with_offset;
+        self.without_offset += t.without_offset;
+        self.ts_min_seconds = self.ts_min_seconds.min(t.ts_min_seconds);
+        self.ts_max_seconds = self.ts_max_seconds.max(t.ts_max_seconds);
+        self.distinct = match (self.distinct.take(), t.distinct) {
+            (Some(mut a), Some(b)) => {
+                a.extend(b);
+                (a.len() <= self.distinct_cap).then_some(a)
+            }
+            _ => None,
+        };
+    }
+
     #[inline]
     pub fn observe(&mut self, b: &[u8], tokens: &Tokens) {
         if b.is_empty() {
@@ -129,8 +168,8 @@ impl ColumnScan {
         if m & bits::FLOAT != 0 {
             if let Some(f) = value::parse_float(b) {
                 keep |= bits::FLOAT;
-                self.f32_exact &= f.f32_exact;
-                self.f64_exact &= f.f64_exact;
+                self.f32_exact = self.f32_exact && f.f32_exact(b);
+                self.f64_exact = self.f64_exact && (self.f32_exact || f.f64_exact(b));
                 self.decimals = self.decimals.max(f.decimals);
             }
         }
@@ -185,6 +224,37 @@ mod tests {
         assert_eq!((c.values, c.empty, c.tokens), (3, 1, 1));
         let c = scan(&["01/02/2024", "13/02/2024"]);
         assert_eq!(c.mask, bits::DATE0 << 1); // day first
+    }
+
+    #[test]
+    fn forks_merge_to_the_same_statistics() {
+        let values = ["1", "200", "NA", "", "3.25", "7", "x"];
+        let tokens = Tokens::new(&["NA".to_string()]);
+        for cut in 0..values.len() {
+            let mut whole = ColumnScan::new(10);
+            values
+                .iter()
+                .for_each(|v| whole.observe(v.as_bytes(), &tokens));
+            let mut a = ColumnScan::new(10);
+            let mut b = a.fork();
+            values[..cut]
+                .iter()
+                .for_each(|v| a.observe(v.as_bytes(), &tokens));
+            values[cut..]
+                .iter()
+                .for_each(|v| b.observe(v.as_bytes(), &tokens));
+            a.merge(b);
+            assert_eq!(
+                format!("{a:?}").len(),
+                format!("{whole:?}").len(),
+                "cut {cut}"
+            );
+            assert_eq!(
+                (a.mask, a.values, a.empty, a.tokens),
+                (whole.mask, whole.values, whole.empty, whole.tokens)
+            );
+            assert_eq!(a.distinct.map(|d| d.len()), whole.distinct.map(|d| d.len()));
+        }
     }
 
     #[test]

@@ -71,7 +71,12 @@ pub fn sniff(sample: &[u8], complete: bool, opts: &Options) -> Dialect {
         let rows = records(sample, complete, shape(delimiter));
         looks_like_header(&rows)
     });
-    Dialect { delimiter, quote, header, line_ending }
+    Dialect {
+        delimiter,
+        quote,
+        header,
+        line_ending,
+    }
 }
 
 fn line_ending(sample: &[u8]) -> LineEnding {
@@ -132,7 +137,10 @@ fn consistency(rows: &[Vec<Vec<u8>>]) -> f64 {
             None => counts.push((r.len(), 1)),
         }
     }
-    let &(width, freq) = counts.iter().max_by_key(|(n, f)| (*f, *n)).unwrap_or(&(1, 0));
+    let &(width, freq) = counts
+        .iter()
+        .max_by_key(|(n, f)| (*f, *n))
+        .unwrap_or(&(1, 0));
     if width < 2 {
         return 0.0;
     }
@@ -171,8 +179,13 @@ fn kind(b: &[u8]) -> Kind {
 /// holds one non-text kind below it while its first value is text, or when every column is
 /// text (where a header is the common case); it is refused when its values repeat.
 fn looks_like_header(rows: &[Vec<Vec<u8>>]) -> bool {
-    let Some((first, body)) = rows.split_first() else { return true };
-    let distinct = first.iter().enumerate().all(|(i, a)| first[..i].iter().all(|b| a != b));
+    let Some((first, body)) = rows.split_first() else {
+        return true;
+    };
+    let distinct = first
+        .iter()
+        .enumerate()
+        .all(|(i, a)| first[..i].iter().all(|b| a != b));
     if body.is_empty() {
         return distinct || first.len() == 1;
     }

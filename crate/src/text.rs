@@ -33,9 +33,7 @@ pub fn is_utf8(b: &[u8], last: bool) -> bool {
 /// Decodes one field of the (already transcoded) stream. `None` for invalid UTF-8.
 pub fn decode_field(b: &[u8], enc: Encoding) -> Option<Cow<'_, str>> {
     match enc {
-        Encoding::Windows1252 => {
-            Some(encoding_rs::WINDOWS_1252.decode_without_bom_handling(b).0)
-        }
+        Encoding::Windows1252 => Some(encoding_rs::WINDOWS_1252.decode_without_bom_handling(b).0),
         _ => std::str::from_utf8(b).ok().map(Cow::Borrowed),
     }
 }
@@ -92,7 +90,11 @@ impl Front {
             self.start(last);
             self.out.clear();
             let held = std::mem::take(&mut self.held);
-            let skip = if self.bom { detect_bom(&held).map_or(0, |(_, n)| n) } else { 0 };
+            let skip = if self.bom {
+                detect_bom(&held).map_or(0, |(_, n)| n)
+            } else {
+                0
+            };
             self.transcode(&held[skip..], last);
             return Pushed::Converted;
         }
@@ -143,7 +145,9 @@ impl Front {
         };
         let mut src = src;
         loop {
-            let need = dec.max_utf8_buffer_length(src.len()).unwrap_or(src.len() * 3 + 16);
+            let need = dec
+                .max_utf8_buffer_length(src.len())
+                .unwrap_or(src.len() * 3 + 16);
             let start = self.out.len();
             self.out.resize(start + need, 0);
             // Unpaired surrogates become U+FFFD, as every browser does.
@@ -174,7 +178,10 @@ mod tests {
     #[test]
     fn utf8_bom_is_stripped() {
         let (out, enc, bom) = run(&[b"\xef\xbb", b"\xbfa,b\n"], None);
-        assert_eq!((out.as_slice(), enc, bom), (&b"a,b\n"[..], Encoding::Utf8, true));
+        assert_eq!(
+            (out.as_slice(), enc, bom),
+            (&b"a,b\n"[..], Encoding::Utf8, true)
+        );
     }
 
     #[test]
@@ -185,7 +192,10 @@ mod tests {
             .collect();
         let parts: Vec<&[u8]> = text.chunks(1).collect();
         let (out, enc, _) = run(&parts, None);
-        assert_eq!((std::str::from_utf8(&out).unwrap(), enc), ("é,€\n", Encoding::Utf16Le));
+        assert_eq!(
+            (std::str::from_utf8(&out).unwrap(), enc),
+            ("é,€\n", Encoding::Utf16Le)
+        );
     }
 
     #[test]

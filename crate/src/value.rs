@@ -30,14 +30,62 @@ pub fn parse_int(b: &[u8]) -> Option<i128> {
     }
 }
 
-/// A float, with whether its text survives a round trip through float32 and float64.
+/// A float as parsed; whether its text survives float32 or float64 is asked separately
+/// (and only while it matters), since the exact check can cost more than the parse.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FloatValue {
     pub value: f64,
-    pub f32_exact: bool,
-    pub f64_exact: bool,
     /// Digits after the decimal point as written (0 for exponent or special forms).
     pub decimals: u32,
+    /// Significant digits written (leading and trailing zeros aside); 0 for NaN and inf.
+    sig_digits: u32,
+    special: bool,
+}
+
+impl FloatValue {
+    /// Whether float32's shortest representation of the value is the same number as `b`.
+    pub fn f32_exact(&self, b: &[u8]) -> bool {
+        self.exact(b, 6, (1.2e-38, 3.4e38), |t, buf| {
+            let v = parse_f32(t)?;
+            v.is_finite().then(|| buf.format_finite(v))
+        })
+    }
+
+    /// Whether float64's shortest representation of the value is the same number as `b`.
+    pub fn f64_exact(&self, b: &[u8]) -> bool {
+        let v = self.value;
+        self.exact(b, 15, (2.3e-308, 1.7e308), |_, buf| {
+            v.is_finite().then(|| buf.format_finite(v))
+        })
+    }
+
+    /// Few significant digits within the normal range are exact without formatting (any
+    /// decimal of at most 6 / 15 digits round-trips through float32 / float64); the rest are
+    /// compared digit by digit with the shortest representation.
+    fn exact(
+        &self,
+        b: &[u8],
+        safe_digits: u32,
+        normal: (f64, f64),
+        shortest: impl for<'r> Fn(&[u8], &'r mut ryu::Buffer) -> Option<&'r str>,
+    ) -> bool {
+        if self.special {
+            return true;
+        }
+        let mag = self.value.abs();
+        if !mag.is_finite() {
+            return false;
+        }
+        let in_range = self.sig_digits == 0 || (normal.0..normal.1).contains(&mag);
+        if in_range && self.sig_digits <= safe_digits {
+            return true;
+        }
+        let mut buf = ryu::Buffer::new();
+        match (Decimal::of(b), shortest(b, &mut buf)) {
+            (Some(text), Some(s)) => Decimal::of(s.as_bytes()).is_some_and(|d| d.same(&text)),
+            _ => false,
+        }
+    }
 }
 
 /// Significant digits of a decimal number with its exponent: `12.50` is digits `125`, exp -1.
@@ -61,7 +109,11 @@ impl Decimal {
             Some(e) => std::str::from_utf8(e).ok()?.parse::<i32>().ok()?,
             None => 0,
         };
-        let mut d = Decimal { digits: [0; 24], len: 0, exp: 0 };
+        let mut d = Decimal {
+            digits: [0; 24],
+            len: 0,
+            exp: 0,
+        };
         let mut seen_point = false;
         let mut pending_zeros = 0usize;
         for &c in mantissa {
@@ -120,16 +172,29 @@ pub fn parse_float(b: &[u8]) -> Option<FloatValue> {
         } else {
             f64::NEG_INFINITY
         };
-        return Some(FloatValue { value, f32_exact: true, f64_exact: true, decimals: 0 });
+        return Some(FloatValue {
+            value,
+            decimals: 0,
+            sig_digits: 0,
+            special: true,
+        });
     }
     // Validate the grammar by hand: Rust's parser also takes forms we do not want ("+1", "1_0").
+    // Significant digits: from the first non-zero digit to the last one.
+    let (mut first_nz, mut last_nz, mut seen) = (0usize, 0usize, 0usize);
     let mut i = 0;
-    let int_start = i;
     while i < body.len() && body[i].is_ascii_digit() {
+        if body[i] != b'0' {
+            if first_nz == 0 {
+                first_nz = seen + 1;
+            }
+            last_nz = seen + 1;
+        }
+        seen += 1;
         i += 1;
     }
-    let int_digits = i - int_start;
-    if int_digits > 1 && body[int_start] == b'0' {
+    let int_digits = i;
+    if int_digits > 1 && body[0] == b'0' {
         return None;
     }
     let mut frac_digits = 0;
@@ -137,6 +202,13 @@ pub fn parse_float(b: &[u8]) -> Option<FloatValue> {
         i += 1;
         let s = i;
         while i < body.len() && body[i].is_ascii_digit() {
+            if body[i] != b'0' {
+                if first_nz == 0 {
+                    first_nz = seen + 1;
+                }
+                last_nz = seen + 1;
+            }
+            seen += 1;
             i += 1;
         }
         frac_digits = i - s;
@@ -165,42 +237,18 @@ pub fn parse_float(b: &[u8]) -> Option<FloatValue> {
     // SAFETY: every byte was checked above to be an ASCII digit, sign, point or exponent mark.
     let text = unsafe { std::str::from_utf8_unchecked(b) };
     let value: f64 = text.parse().ok()?;
-    let (f32_exact, f64_exact) = exactness(b, value);
     let decimals = if has_exp { 0 } else { frac_digits as u32 };
-    Some(FloatValue { value, f32_exact, f64_exact, decimals })
-}
-
-/// Whether the decimal text `b` is the same number as the shortest representation of its
-/// nearest float32 and float64. Few digits within the normal range is decided without
-/// formatting; the rest are checked exactly through `ryu`'s shortest representation.
-fn exactness(b: &[u8], value: f64) -> (bool, bool) {
-    let Some(text) = Decimal::of(b) else { return (false, false) };
-    if !value.is_finite() {
-        return (false, false); // overflow of a finite text
-    }
-    let mag = value.abs();
-    let zero = text.len == 0;
-    let f32_normal = zero || (1.2e-38..3.4e38).contains(&mag);
-    let f64_normal = zero || (2.3e-308..1.7e308).contains(&mag);
-    let f64_exact = if f64_normal && text.len <= 15 {
-        true
+    let sig_digits = if first_nz == 0 {
+        0
     } else {
-        let mut buf = ryu::Buffer::new();
-        Decimal::of(buf.format_finite(value).as_bytes()).is_some_and(|d| d.same(&text))
+        (last_nz - first_nz + 1) as u32
     };
-    let f32_exact = if f32_normal && text.len <= 6 {
-        true
-    } else {
-        // Parse the text as f32 directly: `value as f32` would round twice.
-        match parse_f32(b) {
-            Some(v32) if v32.is_finite() => {
-                let mut buf = ryu::Buffer::new();
-                Decimal::of(buf.format_finite(v32).as_bytes()).is_some_and(|d| d.same(&text))
-            }
-            _ => false,
-        }
-    };
-    (f32_exact, f64_exact)
+    Some(FloatValue {
+        value,
+        decimals,
+        sig_digits,
+        special: false,
+    })
 }
 
 /// Parses the float32 value of a text already accepted by [`parse_float`].
@@ -259,7 +307,9 @@ fn digits(b: &[u8]) -> Option<u32> {
     if b.is_empty() || b.len() > 9 {
         return None;
     }
-    b.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32))
+    b.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
+    })
 }
 
 /// `YYYY-MM-DD` → days since the epoch.
@@ -411,7 +461,10 @@ pub fn parse_timestamp(b: &[u8]) -> Option<Timestamp> {
     let days = parse_iso_date(&b[..10])?;
     let rest = &b[11..];
     // The time part ends where an offset starts.
-    let (time, offset) = match rest.iter().position(|&c| c == b'Z' || c == b'+' || c == b'-') {
+    let (time, offset) = match rest
+        .iter()
+        .position(|&c| c == b'Z' || c == b'+' || c == b'-')
+    {
         Some(i) => (&rest[..i], Some(&rest[i..])),
         None => (rest, None),
     };
@@ -461,7 +514,17 @@ mod tests {
         assert_eq!(parse_int(b"-128"), Some(-128));
         assert_eq!(parse_int(b"18446744073709551615"), Some(u64::MAX as i128));
         assert_eq!(parse_int(b"-9223372036854775808"), Some(i64::MIN as i128));
-        for bad in ["", "-", "00501", "+5", "-0", "1.0", "18446744073709551616", "1e3", " 1"] {
+        for bad in [
+            "",
+            "-",
+            "00501",
+            "+5",
+            "-0",
+            "1.0",
+            "18446744073709551616",
+            "1e3",
+            " 1",
+        ] {
             assert_eq!(parse_int(bad.as_bytes()), None, "{bad}");
         }
         assert_eq!(parse_int(b"-9223372036854775809"), None);
@@ -469,23 +532,32 @@ mod tests {
 
     #[test]
     fn float_exactness() {
+        let f32x = |s: &str| parse_float(s.as_bytes()).unwrap().f32_exact(s.as_bytes());
+        let f64x = |s: &str| parse_float(s.as_bytes()).unwrap().f64_exact(s.as_bytes());
         let f = |s: &str| parse_float(s.as_bytes()).unwrap();
-        assert!(f("0.1").f32_exact);
-        assert!(f("0.25").f32_exact);
-        assert!(f("123456.7").f32_exact); // 7 digits, but float32 keeps it
-        assert!(!f("0.123456789").f32_exact);
-        assert!(f("0.123456789").f64_exact);
-        assert!(!f("16777217").f32_exact);
-        assert!(f("16777216").f32_exact);
-        assert!(!f("1e39").f32_exact);
-        assert!(f("1e39").f64_exact);
-        assert!(!f("0.1000000000000000055511151231257827").f64_exact);
-        assert!(!f("12345678901234567890").f64_exact);
-        assert!(f("-0.0").f32_exact);
+        assert!(f32x("0.1"));
+        assert!(f32x("0.25"));
+        assert!(f32x("123456.7")); // 7 digits, but float32 keeps it
+        assert!(f32x("1200000000")); // trailing zeros are not significant
+        assert!(f32x("0.000001"));
+        assert!(!f32x("0.123456789"));
+        assert!(f64x("0.123456789"));
+        assert!(!f32x("16777217"));
+        assert!(f32x("16777216"));
+        assert!(!f32x("1e39"));
+        assert!(f64x("1e39"));
+        assert!(f64x("1751.8171564391391"));
+        assert!(!f64x("0.1000000000000000055511151231257827"));
+        assert!(!f64x("12345678901234567890"));
+        assert!(!f64x("1e400"));
+        assert!(f32x("-0.0"));
+        assert!(f32x("NaN") && f64x("-inf"));
         assert!(f("NaN").value.is_nan());
         assert_eq!(f("-inf").value, f64::NEG_INFINITY);
         assert_eq!(f("12.50").decimals, 2);
-        for bad in ["", ".", "-", "01.5", "1.2.3", "1e", "+1", "1_0", "-nan", "e5", "0x10"] {
+        for bad in [
+            "", ".", "-", "01.5", "1.2.3", "1e", "+1", "1_0", "-nan", "e5", "0x10",
+        ] {
             assert!(parse_float(bad.as_bytes()).is_none(), "{bad}");
         }
     }
@@ -500,10 +572,19 @@ mod tests {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y as i32, m, d), Some(days as i32));
         }
-        assert_eq!(DateFormat::SlashDayFirst.parse(b"13/01/2024"), parse_iso_date(b"2024-01-13"));
+        assert_eq!(
+            DateFormat::SlashDayFirst.parse(b"13/01/2024"),
+            parse_iso_date(b"2024-01-13")
+        );
         assert_eq!(DateFormat::SlashMonthFirst.parse(b"13/01/2024"), None);
-        assert_eq!(DateFormat::DotDayFirst.parse(b"1.2.2024"), parse_iso_date(b"2024-02-01"));
-        assert_eq!(DateFormat::SlashYearFirst.parse(b"2024/2/1"), parse_iso_date(b"2024-02-01"));
+        assert_eq!(
+            DateFormat::DotDayFirst.parse(b"1.2.2024"),
+            parse_iso_date(b"2024-02-01")
+        );
+        assert_eq!(
+            DateFormat::SlashYearFirst.parse(b"2024/2/1"),
+            parse_iso_date(b"2024-02-01")
+        );
         assert_eq!(DateFormat::SlashDayFirst.parse(b"1/2/24"), None);
     }
 
@@ -514,9 +595,15 @@ mod tests {
         assert_eq!(parse_time(b"24:00"), None);
         let t = parse_timestamp(b"2024-01-01T10:00:00+02:00").unwrap();
         assert!(t.has_offset);
-        assert_eq!(t.seconds, parse_iso_date(b"2024-01-01").unwrap() as i64 * 86400 + 8 * 3600);
+        assert_eq!(
+            t.seconds,
+            parse_iso_date(b"2024-01-01").unwrap() as i64 * 86400 + 8 * 3600
+        );
         let t = parse_timestamp(b"2024-01-01 10:00:00.123456").unwrap();
-        assert_eq!((t.nanos, t.frac_digits, t.has_offset), (123_456_000, 6, false));
+        assert_eq!(
+            (t.nanos, t.frac_digits, t.has_offset),
+            (123_456_000, 6, false)
+        );
         assert_eq!(t.ticks(1_000), Some(t.seconds * 1000 + 123));
         assert!(parse_timestamp(b"2024-01-01T10:00Z").unwrap().has_offset);
         assert!(parse_timestamp(b"2024-01-01").is_none());

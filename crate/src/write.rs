@@ -5,7 +5,9 @@ use crate::error::Result;
 use crate::options::{Codec, Options};
 use arrow_array::ArrayRef;
 use arrow_schema::SchemaRef;
-use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowRowGroupWriterFactory};
+use parquet::arrow::arrow_writer::{
+    compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory,
+};
 use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter};
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
 use parquet::file::metadata::KeyValue;
@@ -39,6 +41,8 @@ pub struct ParquetSink<W: Write + Send> {
     writer: SerializedFileWriter<Counting<W>>,
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
+    /// Column writers of the row group being written.
+    open: Option<Vec<ArrowColumnWriter>>,
     groups: usize,
 }
 
@@ -57,26 +61,55 @@ impl<W: Write + Send> ParquetSink<W> {
         // unsigned widths, categories, time zones.
         add_encoded_arrow_schema_to_metadata(&schema, &mut props);
         let parquet_schema = ArrowSchemaConverter::new().convert(&schema)?;
-        let out = Counting { inner: out, bytes: 0 };
-        let writer = SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), Arc::new(props))?;
+        let out = Counting {
+            inner: out,
+            bytes: 0,
+        };
+        let writer =
+            SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), Arc::new(props))?;
         let factory = ArrowRowGroupWriterFactory::new(&writer, schema.clone());
-        Ok(ParquetSink { writer, factory, schema, groups: 0 })
+        Ok(ParquetSink {
+            writer,
+            factory,
+            schema,
+            open: None,
+            groups: 0,
+        })
     }
 
-    /// Encodes one row group's columns in parallel and appends them to the file.
-    pub fn write_row_group(&mut self, columns: Vec<ArrayRef>) -> Result<()> {
-        let writers = self.factory.create_column_writers(self.groups)?;
+    /// Encodes a batch of rows into the open row group, each column on its own task.
+    /// `columns[c]` holds column `c`'s arrays, in row order.
+    pub fn write_batch(&mut self, columns: Vec<Vec<ArrayRef>>) -> Result<()> {
+        if self.open.is_none() {
+            self.open = Some(self.factory.create_column_writers(self.groups)?);
+        }
+        let Some(writers) = self.open.as_mut() else {
+            return Ok(());
+        };
         let fields = self.schema.fields();
         // Our columns are flat: one Parquet leaf per Arrow column.
+        writers
+            .par_iter_mut()
+            .zip(columns.into_par_iter().zip(fields.to_vec()))
+            .try_for_each(|(w, (arrays, field))| {
+                for array in arrays {
+                    for leaf in compute_leaves(&field, &array)? {
+                        w.write(&leaf)?;
+                    }
+                }
+                Ok::<_, parquet::errors::ParquetError>(())
+            })?;
+        Ok(())
+    }
+
+    /// Closes the open row group: its column chunks are finished in parallel and appended.
+    pub fn end_row_group(&mut self) -> Result<()> {
+        let Some(writers) = self.open.take() else {
+            return Ok(());
+        };
         let chunks: Vec<ArrowColumnChunk> = writers
             .into_par_iter()
-            .zip(columns.into_par_iter().zip(fields.to_vec()))
-            .map(|(mut w, (array, field))| {
-                for leaf in compute_leaves(&field, &array)? {
-                    w.write(&leaf)?;
-                }
-                w.close()
-            })
+            .map(|w| w.close())
             .collect::<parquet::errors::Result<_>>()?;
         let mut rg = self.writer.next_row_group()?;
         for chunk in chunks {
@@ -87,12 +120,17 @@ impl<W: Write + Send> ParquetSink<W> {
         Ok(())
     }
 
+    pub fn row_groups(&self) -> usize {
+        self.groups
+    }
+
     pub fn bytes_written(&self) -> usize {
         self.writer.bytes_written()
     }
 
     /// Writes the footer with `metadata` and hands back the sink and the file's size.
     pub fn finish(mut self, metadata: Vec<KeyValue>) -> Result<(W, u64)> {
+        self.end_row_group()?;
         for kv in metadata {
             self.writer.append_key_value_metadata(kv);
         }

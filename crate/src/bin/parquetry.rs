@@ -131,8 +131,12 @@ fn parse_encoding(s: &str) -> Result<Encoding, String> {
         "utf-8" | "utf8" => Ok(Encoding::Utf8),
         "utf-16le" | "utf16le" => Ok(Encoding::Utf16Le),
         "utf-16be" | "utf16be" => Ok(Encoding::Utf16Be),
-        "windows-1252" | "cp1252" | "latin1" | "latin-1" | "iso-8859-1" => Ok(Encoding::Windows1252),
-        _ => Err(format!("unknown encoding {s:?}: use utf-8, utf-16le, utf-16be or windows-1252")),
+        "windows-1252" | "cp1252" | "latin1" | "latin-1" | "iso-8859-1" => {
+            Ok(Encoding::Windows1252)
+        }
+        _ => Err(format!(
+            "unknown encoding {s:?}: use utf-8, utf-16le, utf-16be or windows-1252"
+        )),
     }
 }
 
@@ -185,11 +189,17 @@ struct ProgressLine {
 impl ProgressLine {
     fn show(&mut self, p: &Progress) {
         let now = Instant::now();
-        if self.last.is_some_and(|t| now.duration_since(t).as_millis() < 100) {
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t).as_millis() < 100)
+        {
             return;
         }
         self.last = Some(now);
-        let pct = self.total.filter(|t| *t > 0).map(|t| format!(" {:5.1}%", p.bytes as f64 * 100.0 / t as f64));
+        let pct = self
+            .total
+            .filter(|t| *t > 0)
+            .map(|t| format!(" {:5.1}%", p.bytes as f64 * 100.0 / t as f64));
         eprint!(
             "\r{:<8}{} {:>12} rows  {:>8.1} MB read  heap {:>7.1} MB ",
             format!("{:?}", p.phase).to_lowercase(),
@@ -221,8 +231,16 @@ fn run(cli: &Cli) -> Result<Report, String> {
             .map_err(|e| format!("cannot start {n} threads: {e}"))?;
     }
     let stdin = cli.input.as_os_str() == "-";
-    let total = if stdin { None } else { std::fs::metadata(&cli.input).ok().map(|m| m.len()) };
-    let mut line = ProgressLine { total, last: None, shown: false };
+    let total = if stdin {
+        None
+    } else {
+        std::fs::metadata(&cli.input).ok().map(|m| m.len())
+    };
+    let mut line = ProgressLine {
+        total,
+        last: None,
+        shown: false,
+    };
     let interactive = !cli.quiet && io::stderr().is_terminal();
     let mut on_progress = |p: &Progress| {
         if interactive {
@@ -235,8 +253,8 @@ fn run(cli: &Cli) -> Result<Report, String> {
     let result = if stdin {
         parquetry::convert_stream(io::stdin().lock(), out, &opts, &mut on_progress)
     } else {
-        let input =
-            File::open(&cli.input).map_err(|e| format!("cannot open {}: {e}", cli.input.display()))?;
+        let input = File::open(&cli.input)
+            .map_err(|e| format!("cannot open {}: {e}", cli.input.display()))?;
         if cli.stream {
             parquetry::convert_stream(input, out, &opts, &mut on_progress)
         } else {
@@ -246,7 +264,8 @@ fn run(cli: &Cli) -> Result<Report, String> {
     line.clear();
     let report = result.map_err(|e| e.to_string())?;
     if let Some(path) = &cli.rejects {
-        write_rejects(path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        write_rejects(path, &report)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(report)
 }

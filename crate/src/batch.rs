@@ -1,0 +1,96 @@
+//! Records gathered into one flat buffer, so that a batch can be worked on column by column,
+//! one column per thread: the parser is sequential, the per-field work is not.
+
+use crate::error::RejectKind;
+use crate::parse::Record;
+
+/// Rows per batch, at most: enough to amortise a parallel step, few enough to stay small.
+pub const BATCH_ROWS: usize = 16 * 1024;
+/// Field bytes per batch, at most (wide or long-text files reach this before the row cap).
+pub const BATCH_BYTES: usize = 4 << 20;
+
+struct Row {
+    line: u64,
+    /// Offset of the record's first byte in `bytes`, and of its first field end in `ends`.
+    base: usize,
+    first_end: usize,
+    fields: usize,
+    problem: Option<(RejectKind, Option<usize>)>,
+}
+
+#[derive(Default)]
+pub struct Batch {
+    bytes: Vec<u8>,
+    /// Field ends relative to their record's first byte, as the parser gives them.
+    ends: Vec<usize>,
+    rows: Vec<Row>,
+}
+
+impl Batch {
+    pub fn push(&mut self, r: &Record<'_>) {
+        let (base, first_end) = (self.bytes.len(), self.ends.len());
+        self.bytes.extend_from_slice(r.bytes());
+        self.ends.extend((0..r.len()).map(|i| r.end(i)));
+        self.rows.push(Row {
+            line: r.line,
+            base,
+            first_end,
+            fields: r.len(),
+            problem: r.problem,
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.rows.len() >= BATCH_ROWS || self.bytes.len() >= BATCH_BYTES
+    }
+
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.rows.clear();
+    }
+
+    /// Row `i` as a record view.
+    pub fn record(&self, i: usize) -> Record<'_> {
+        let r = &self.rows[i];
+        let ends = &self.ends[r.first_end..r.first_end + r.fields];
+        let len = ends
+            .last()
+            .copied()
+            .unwrap_or(0)
+            .min(self.bytes.len() - r.base);
+        Record::new(r.line, &self.bytes[r.base..r.base + len], ends, r.problem)
+    }
+
+    /// Field `col` of row `row` (the row must have more than `col` fields).
+    #[inline]
+    pub fn field(&self, row: usize, col: usize) -> &[u8] {
+        let r = &self.rows[row];
+        let end = self.ends[r.first_end + col];
+        let start = if col == 0 {
+            0
+        } else {
+            self.ends[r.first_end + col - 1]
+        };
+        self.bytes.get(r.base + start..r.base + end).unwrap_or(&[])
+    }
+
+    /// Rows that are whole and of the expected width: the ones worth looking at per field.
+    pub fn sound_rows(&self, width: usize) -> Vec<usize> {
+        (0..self.rows.len())
+            .filter(|&i| self.rows[i].problem.is_none() && self.rows[i].fields == width)
+            .collect()
+    }
+}
