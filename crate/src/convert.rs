@@ -627,6 +627,10 @@ impl<W: Write + Send> ConvertState<W> {
                     _ => c.distinct,
                 },
                 decimals: c.decimals,
+                categories: match &c.kind {
+                    Kind::Category(v) => Some(v.values.clone()),
+                    _ => None,
+                },
             })
             .collect();
         let mode = if self.inf.sampled_rows.is_some() {
@@ -793,6 +797,9 @@ impl<W: Write + Send> StreamConverter<W> {
 
     /// Decides the types from the sample and replays the held chunks into a converter.
     fn start_converting(&mut self, at_end: bool) -> Result<()> {
+        if !matches!(self.state, StreamState::Sampling { .. }) {
+            return Ok(());
+        }
         let StreamState::Sampling { scanner, held, out } =
             std::mem::replace(&mut self.state, StreamState::Failed)
         else {

@@ -158,7 +158,7 @@ impl Default for Options {
             bad_rows: BadRows::Error,
             compression: Codec::Zstd,
             level: None,
-            row_group_rows: 1 << 20,
+            row_group_rows: 256 * 1024,
             row_group_bytes: 64 << 20,
             sample_rows: 10_000,
             max_field_bytes: 16 << 20,

@@ -45,6 +45,11 @@ pub struct ColumnReport {
     pub max: Option<String>,
     pub distinct: Option<usize>,
     pub decimals: Option<u32>,
+    /// A category column's vocabulary, sorted as its codes are. (Parquet writers store each
+    /// row group's dictionary in order of first appearance; this is the order to restore,
+    /// e.g. with pandas' `cat.set_categories`.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]

@@ -219,7 +219,8 @@ fn looks_like_header(rows: &[Vec<Vec<u8>>]) -> bool {
     if typed_columns == 0 {
         return true;
     }
-    votes_header > 0 && distinct
+    // Text above typed values is a header, even with repeated or empty names.
+    votes_header > 0
 }
 
 #[cfg(test)]
@@ -246,6 +247,7 @@ mod tests {
         assert!(s("city,country\nParis,France\nLima,Peru\n").header);
         assert!(!s("2024-01-01,5\n2024-01-02,6\n").header);
         assert!(s("a,b\n").header);
+        assert!(s("a,,a\n1,2,3\n4,5,6\n").header);
     }
 
     #[test]

@@ -218,12 +218,23 @@ impl ProgressLine {
     }
 }
 
-fn run(cli: &Cli) -> Result<Report, String> {
+/// Why a run failed: bad usage (exit 2) or a failed conversion (exit 1).
+enum Failure {
+    Usage(String),
+    Conversion(String),
+}
+
+fn run(cli: &Cli) -> Result<Report, Failure> {
     let opts = cli.options();
-    opts.validate()?;
+    opts.validate().map_err(Failure::Usage)?;
     if cli.rejects.is_some() && opts.bad_rows != BadRows::Collect {
-        return Err("--rejects needs --bad-rows collect".into());
+        return Err(Failure::Usage("--rejects needs --bad-rows collect".into()));
     }
+    convert(cli, &opts).map_err(Failure::Conversion)
+}
+
+fn convert(cli: &Cli, opts: &Options) -> Result<Report, String> {
+    let opts = opts.clone();
     if let Some(n) = cli.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -275,8 +286,7 @@ fn write_rejects(path: &PathBuf, report: &Report) -> io::Result<()> {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     writeln!(w, "line,reason,record")?;
     for r in &report.rejected {
-        let reason = r.to_string();
-        writeln!(w, "{},{},{}", r.line, quote(&reason), quote(&r.record))?;
+        writeln!(w, "{},{},{}", r.line, quote(&r.reason), quote(&r.record))?;
     }
     w.flush()
 }
@@ -306,7 +316,11 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
+        Err(Failure::Usage(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Conversion(e)) => {
             // Never leave a half-written file that looks like a result.
             let _ = std::fs::remove_file(&cli.output);
             eprintln!("error: {e}");

@@ -189,7 +189,9 @@ def test_stream_mode_matches_two_pass_on_consistent_data(convert):
     r2, t2 = convert(data)
     assert r1["mode"] == "stream" and r2["mode"] == "two-pass"
     assert [c["type"] for c in r1["columns"]] == [c["type"] for c in r2["columns"]]
-    assert t1.equals(t2)
+    # Same values (a category's index width may legitimately differ: uint8 or uint16).
+    for name in HEADER:
+        assert t1.column(name).to_pylist() == t2.column(name).to_pylist(), name
     check_mixed(t1, rows)
 
 
