@@ -136,6 +136,9 @@ impl ScanState {
     }
 }
 
+/// A converted tile: its column, its array, what it holds, and the rows that did not fit.
+type ConvertedTile = (usize, ArrayRef, Written, Vec<(usize, String)>);
+
 /// Rows per tile of parallel work: small enough that one costly column (long floats, say)
 /// is spread over every core, large enough to amortise a task.
 const TILE_ROWS: usize = 2048;
@@ -436,26 +439,25 @@ impl<W: Write + Send> ConvertState<W> {
         }
         let (arrays, written) = loop {
             let (batch, tokens, columns) = (&self.batch, &self.tokens, &self.inf.columns);
-            let tiles: Vec<(usize, ArrayRef, Written, Vec<(usize, String)>)> =
-                tiles(columns.len(), &sound)
-                    .into_par_iter()
-                    .map(|(c, rows)| {
-                        let plan = &columns[c];
-                        let mut b = ColumnBuilder::new(plan);
-                        let mut errors = Vec::new();
-                        for &i in rows {
-                            let f = batch.field(i, plan.source);
-                            match parse_cell(f, &plan.kind, tokens, enc) {
-                                Ok(cell) => b.append(cell, f, enc),
-                                Err(reason) => {
-                                    errors.push((i, reason));
-                                    b.append(Cell::Null, f, enc);
-                                }
+            let tiles: Vec<ConvertedTile> = tiles(columns.len(), &sound)
+                .into_par_iter()
+                .map(|(c, rows)| {
+                    let plan = &columns[c];
+                    let mut b = ColumnBuilder::new(plan);
+                    let mut errors = Vec::new();
+                    for &i in rows {
+                        let f = batch.field(i, plan.source);
+                        match parse_cell(f, &plan.kind, tokens, enc) {
+                            Ok(cell) => b.append(cell, f, enc),
+                            Err(reason) => {
+                                errors.push((i, reason));
+                                b.append(Cell::Null, f, enc);
                             }
                         }
-                        (c, b.finish(&plan.kind), b.written, errors)
-                    })
-                    .collect();
+                    }
+                    (c, b.finish(&plan.kind), b.written, errors)
+                })
+                .collect();
             // The first failing column of each row explains it.
             let mut bad: Vec<(usize, usize, String)> = Vec::new();
             for (col, _, _, errs) in &tiles {

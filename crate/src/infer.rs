@@ -329,7 +329,7 @@ pub fn decide(
 ) -> Result<(Kind, Option<usize>)> {
     let distinct = scan.distinct.as_ref().map(|s| s.len());
     if let Some(t) = forced {
-        return Ok((forced_kind(name, t, scan, opts, enc, stream)?, distinct));
+        return Ok((forced_kind(name, t, scan, enc, stream)?, distinct));
     }
     let kind = inferred_kind(&scan);
     if matches!(kind, Kind::Text) {
@@ -421,7 +421,6 @@ fn forced_kind(
     name: &str,
     t: TypeOverride,
     s: ColumnScan,
-    opts: &Options,
     enc: Encoding,
     stream: bool,
 ) -> Result<Kind> {

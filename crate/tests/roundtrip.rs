@@ -24,7 +24,11 @@ impl Col {
             Col::Int(v) => v[row].map(|x| x.to_string()),
             Col::Cents(v) => v[row].map(|c| {
                 let sign = if c < 0 { "-" } else { "" };
-                format!("{sign}{}.{:02}", c.unsigned_abs() / 100, c.unsigned_abs() % 100)
+                format!(
+                    "{sign}{}.{:02}",
+                    c.unsigned_abs() / 100,
+                    c.unsigned_abs() % 100
+                )
             }),
             Col::Bool(v) => v[row].map(|b| b.to_string()),
             Col::Date(v) => v[row].map(|d| {
@@ -41,9 +45,15 @@ fn column(rows: usize) -> impl Strategy<Value = Col> {
         (any::<i64>(), 0u32..64).prop_flat_map(move |(base, bits)| {
             let span = if bits == 0 { 0 } else { (1i128 << bits) - 1 };
             proptest::collection::vec(
-                proptest::option::weighted(0.9, (0i128..=span).prop_map(move |d| {
-                    (base as i128).saturating_add(d).clamp(i64::MIN as i128, i64::MAX as i128) as i64
-                })),
+                proptest::option::weighted(
+                    0.9,
+                    (0i128..=span).prop_map(move |d| {
+                        (base as i128)
+                            .saturating_add(d)
+                            .clamp(i64::MIN as i128, i64::MAX as i128)
+                            as i64
+                    }),
+                ),
                 rows,
             )
             .prop_map(Col::Int)
@@ -126,7 +136,11 @@ impl Table {
             let cells: Vec<String> = self
                 .cols
                 .iter()
-                .map(|c| c.cell(r).map(|v| quote(&v, self.delimiter)).unwrap_or_default())
+                .map(|c| {
+                    c.cell(r)
+                        .map(|v| quote(&v, self.delimiter))
+                        .unwrap_or_default()
+                })
                 .collect();
             // A row of one empty field would be a blank line, which CSV cannot tell apart.
             let line = cells.join(&d);
@@ -149,20 +163,21 @@ impl Table {
 
 /// Converts `csv` fed in pieces of the given sizes (cycled), through both passes.
 fn convert(csv: &[u8], opts: &Options, cuts: &[usize]) -> Vec<u8> {
-    let pieces = |mut each: Box<dyn FnMut(&[u8]) + '_>| {
-        let (mut at, mut k) = (0, 0);
+    let pieces: Vec<&[u8]> = {
+        let (mut at, mut k, mut v) = (0, 0, Vec::new());
         while at < csv.len() {
             let n = cuts[k % cuts.len()].min(csv.len() - at);
-            each(&csv[at..at + n]);
+            v.push(&csv[at..at + n]);
             at += n;
             k += 1;
         }
+        v
     };
     let mut scanner = Scanner::new(opts).unwrap();
-    pieces(Box::new(|c| scanner.feed(c).unwrap()));
+    pieces.iter().for_each(|c| scanner.feed(c).unwrap());
     let inference = scanner.finish().unwrap();
     let mut conv = Converter::new(inference, opts, Vec::new()).unwrap();
-    pieces(Box::new(|c| conv.feed(c).unwrap()));
+    pieces.iter().for_each(|c| conv.feed(c).unwrap());
     let (report, out) = conv.finish().unwrap();
     assert_eq!(report.rows_in, report.rows_written + report.rows_rejected);
     out
