@@ -456,7 +456,6 @@ fn forced_kind(
             } else {
                 set.len()
             };
-            let _ = opts;
             Kind::Category(Box::new(Vocabulary::new(
                 set.into_iter().collect(),
                 enc,
