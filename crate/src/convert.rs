@@ -335,7 +335,13 @@ impl<W: Write + Send> Converter<W> {
     pub fn new(inference: Inference, opts: &Options, out: W) -> Result<Converter<W>> {
         opts.validate().map_err(Error::Options)?;
         let schema = Arc::new(inference.schema());
-        let sink = ParquetSink::new(out, schema, opts)?;
+        let plain: Vec<String> = inference
+            .columns
+            .iter()
+            .filter(|c| c.distinct.is_none() && c.kind.mostly_unique())
+            .map(|c| c.name.clone())
+            .collect();
+        let sink = ParquetSink::new(out, schema, opts, &plain)?;
         let written = vec![Written::default(); inference.columns.len()];
         Ok(Converter {
             front: Front::new(Some(inference.encoding)),
@@ -439,6 +445,7 @@ impl<W: Write + Send> ConvertState<W> {
         }
         let (arrays, written) = loop {
             let (batch, tokens, columns) = (&self.batch, &self.tokens, &self.inf.columns);
+            let scanned = self.inf.sampled_rows.is_none();
             let tiles: Vec<ConvertedTile> = tiles(columns.len(), &sound)
                 .into_par_iter()
                 .map(|(c, rows)| {
@@ -447,7 +454,7 @@ impl<W: Write + Send> ConvertState<W> {
                     let mut errors = Vec::new();
                     for &i in rows {
                         let f = batch.field(i, plan.source);
-                        match parse_cell(f, &plan.kind, tokens, enc) {
+                        match parse_cell(f, &plan.kind, tokens, enc, scanned && !plan.forced) {
                             Ok(cell) => b.append(cell, f, enc),
                             Err(reason) => {
                                 errors.push((i, reason));

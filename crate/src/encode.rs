@@ -11,6 +11,7 @@ use arrow_array::builder::*;
 use arrow_array::types::{UInt16Type, UInt8Type};
 use arrow_array::{ArrayRef, DictionaryArray};
 use arrow_schema::TimeUnit;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A parsed field, before it is appended.
@@ -28,8 +29,15 @@ pub enum Cell {
     Code(u16),
 }
 
-/// Parses one field for its column; `Err` carries the reason it does not fit.
-pub fn parse_cell(b: &[u8], kind: &Kind, tokens: &Tokens, enc: Encoding) -> Result<Cell, String> {
+/// Parses one field for its column; `Err` carries the reason it does not fit. `scanned`: the
+/// first pass saw every value of the column, so float exactness need not be checked again.
+pub fn parse_cell(
+    b: &[u8],
+    kind: &Kind,
+    tokens: &Tokens,
+    enc: Encoding,
+    scanned: bool,
+) -> Result<Cell, String> {
     if b.is_empty() {
         return Ok(Cell::Null);
     }
@@ -78,11 +86,11 @@ pub fn parse_cell(b: &[u8], kind: &Kind, tokens: &Tokens, enc: Encoding) -> Resu
                 return null_if_token("is not a number".into());
             };
             if matches!(kind, Kind::Float32) {
-                if !f.f32_exact(b) {
+                if !scanned && !f.f32_exact(b) {
                     return Err("cannot be stored exactly as float32".into());
                 }
                 Ok(Cell::F32(value::parse_f32(b).unwrap_or(f.value as f32)))
-            } else if !f.f64_exact(b) {
+            } else if !scanned && !f.f64_exact(b) {
                 Err("cannot be stored exactly as float64".into())
             } else {
                 Ok(Cell::F64(f.value))
@@ -344,7 +352,15 @@ impl ColumnBuilder {
                 w.see(Extreme::Int(v as i128));
             }
             (B::Text(b), Cell::Text) => {
-                if let Some(s) = decode_field(field, enc) {
+                let text = match enc {
+                    Encoding::Windows1252 => decode_field(field, enc),
+                    // SAFETY: parse_cell makes Cell::Text only once these very bytes passed
+                    // UTF-8 validation (decode_field); validating again would only cost time.
+                    _ => Some(Cow::Borrowed(unsafe {
+                        std::str::from_utf8_unchecked(field)
+                    })),
+                };
+                if let Some(s) = text {
                     b.append_value(&s);
                     w.see_bytes(s.as_bytes());
                 }

@@ -180,6 +180,19 @@ impl Kind {
         }
     }
 
+    /// Types whose columns, once past a thousand distinct values, rarely repeat enough for
+    /// dictionary encoding to pay: measurements, wide integers, instants.
+    pub fn mostly_unique(&self) -> bool {
+        matches!(
+            self,
+            Kind::Float32
+                | Kind::Float64
+                | Kind::Int(IntType::Int32 | IntType::Int64 | IntType::UInt32 | IntType::UInt64)
+                | Kind::Timestamp { .. }
+                | Kind::Time(_)
+        )
+    }
+
     pub fn data_type(&self) -> DataType {
         match self {
             Kind::Bool => DataType::Boolean,

@@ -110,7 +110,7 @@ pub struct Splitter {
     /// go to `scratch` and are dropped, so a runaway quote cannot exhaust memory.
     oversized: bool,
     scratch: Vec<u8>,
-    /// Line breaks consumed so far.
+    /// Line breaks counted here (see `count_lines`).
     lines: u64,
     record_line: u64,
     in_record: bool,
@@ -144,9 +144,24 @@ impl Splitter {
         }
     }
 
-    fn count_lines(&mut self, consumed: &[u8]) {
-        let nl = if self.shape.cr_lines { b'\r' } else { b'\n' };
-        self.lines += memchr::memchr_iter(nl, consumed).count() as u64;
+    /// Counts line breaks in bytes that csv-core did not see (blank lines skipped here), and
+    /// in everything when lines end in CR alone, which csv-core does not count.
+    fn count_lines(&mut self, consumed: &[u8], by_csv_core: bool) {
+        if self.shape.cr_lines {
+            self.lines += memchr::memchr_iter(b'\r', consumed).count() as u64;
+        } else if !by_csv_core {
+            self.lines += memchr::memchr_iter(b'\n', consumed).count() as u64;
+        }
+    }
+
+    /// Line breaks consumed so far.
+    fn lines(&self) -> u64 {
+        if self.shape.cr_lines {
+            self.lines
+        } else {
+            // csv-core counts the '\n's it reads, starting from 1.
+            self.lines + self.reader.line() - 1
+        }
     }
 
     /// Parses `input`, calling `emit` for every record completed in it. `last` marks the end
@@ -163,13 +178,13 @@ impl Splitter {
                 // first byte (and hence its line) is known.
                 let skip = input.iter().position(|&c| c != b'\r' && c != b'\n');
                 let n = skip.unwrap_or(input.len());
-                self.count_lines(&input[..n]);
+                self.count_lines(&input[..n], false);
                 input = &input[n..];
                 if input.is_empty() {
                     return Ok(());
                 }
                 self.in_record = true;
-                self.record_line = self.lines + 1;
+                self.record_line = self.lines() + 1;
             }
             if input.is_empty() && last && self.shape.quote.is_some() && !self.probed {
                 // csv-core ends a record at end of input even inside quotes. To tell, feed it
@@ -188,7 +203,7 @@ impl Splitter {
             let consumed = &input[..nin];
             input = &input[nin..];
             if !self.probed {
-                self.count_lines(consumed);
+                self.count_lines(consumed, true);
             }
             if !self.oversized {
                 self.nbuf += nout;

@@ -13,6 +13,7 @@ use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use std::io::Write;
 use std::sync::Arc;
@@ -47,8 +48,19 @@ pub struct ParquetSink<W: Write + Send> {
 }
 
 impl<W: Write + Send> ParquetSink<W> {
-    pub fn new(out: W, schema: SchemaRef, opts: &Options) -> Result<Self> {
-        let mut props = WriterProperties::builder()
+    /// `plain_columns`: columns known to hold too many distinct values for a dictionary to
+    /// pay (the writer would build one per row group, only to fall back to plain encoding).
+    pub fn new(
+        out: W,
+        schema: SchemaRef,
+        opts: &Options,
+        plain_columns: &[String],
+    ) -> Result<Self> {
+        let mut builder = WriterProperties::builder();
+        for name in plain_columns {
+            builder = builder.set_column_dictionary_enabled(ColumnPath::from(name.as_str()), false);
+        }
+        let mut props = builder
             .set_compression(compression(opts)?)
             .set_statistics_enabled(if opts.statistics {
                 EnabledStatistics::Chunk
