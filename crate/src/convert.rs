@@ -814,11 +814,11 @@ impl<W: Write + Send> StreamConverter<W> {
         else {
             return Ok(());
         };
-        let sampled = scanner.rows().min(self.opts.sample_rows as u64);
         let mut scanner = *scanner;
         if at_end {
             scanner.push(&[], true);
         }
+        let sampled = scanner.rows().min(self.opts.sample_rows as u64);
         let inference = scanner.into_inference(Some(sampled))?;
         let mut conv = Converter::new(inference, &self.opts, out)?;
         for chunk in held {

@@ -1,0 +1,145 @@
+//! The library API as an embedder sees it: progress, reports, errors, the push interface.
+
+use parquetry::alloc::CountingAlloc;
+use parquetry::{
+    convert_seekable, convert_stream, inspect, BadRows, Error, Options, Phase, RejectKind,
+    TypeOverride,
+};
+use std::io::Cursor;
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+fn csv(rows: usize) -> String {
+    let mut s = String::from("id,price,city,when\n");
+    for i in 0..rows {
+        s.push_str(&format!(
+            "{i},{}.5,{},2024-01-{:02}\n",
+            i % 100,
+            ["Lima", "Oslo"][i % 2],
+            i % 28 + 1
+        ));
+    }
+    s
+}
+
+#[test]
+fn progress_goes_through_every_phase_and_only_forward() {
+    let data = csv(300_000);
+    let mut seen: Vec<(Phase, u64, u64)> = Vec::new();
+    let report = convert_seekable(Cursor::new(&data), Vec::new(), &Options::default(), |p| {
+        seen.push((p.phase, p.bytes, p.rows))
+    })
+    .unwrap();
+    assert!(seen.iter().any(|s| s.0 == Phase::Scan));
+    let convert: Vec<_> = seen.iter().filter(|s| s.0 == Phase::Convert).collect();
+    assert!(convert.len() > 1, "one progress event per chunk");
+    assert!(convert
+        .windows(2)
+        .all(|w| w[0].1 <= w[1].1 && w[0].2 <= w[1].2));
+    assert_eq!(convert.last().unwrap().1, data.len() as u64);
+    assert_eq!(report.rows_in, 300_000);
+    assert_eq!(report.bytes_in, data.len() as u64);
+    assert!(
+        report.peak_heap_bytes > 0,
+        "the counting allocator is installed here"
+    );
+    assert!(report.timings_ms.scan > 0.0 && report.timings_ms.convert > 0.0);
+}
+
+#[test]
+fn inspect_gives_the_schema_a_conversion_would_write() {
+    let inf = inspect(Cursor::new(csv(1000)), &Options::default()).unwrap();
+    let names: Vec<String> = inf.columns.iter().map(|c| c.kind.name()).collect();
+    assert_eq!(names, ["uint16", "float32", "category", "date"]);
+    assert_eq!(inf.rows_scanned, 1000);
+    assert_eq!(inf.schema().fields().len(), 4);
+}
+
+#[test]
+fn a_bad_value_is_an_error_naming_line_column_and_value() {
+    let opts = Options {
+        types: vec![("price".into(), TypeOverride::UInt8)],
+        ..Options::default()
+    };
+    let err = convert_seekable(
+        Cursor::new("id,price\n1,2\n2,300\n"),
+        Vec::new(),
+        &opts,
+        |_| {},
+    )
+    .unwrap_err();
+    let Error::BadRow(r) = err else {
+        panic!("expected a bad row, got {err}")
+    };
+    assert_eq!((r.line, r.kind), (3, RejectKind::BadValue));
+    assert_eq!(
+        (r.column.as_deref(), r.value.as_deref()),
+        (Some("price"), Some("300"))
+    );
+    assert_eq!(r.record, "2,300");
+    assert!(
+        r.to_string()
+            .contains("line 3, column \"price\": value \"300\""),
+        "{r}"
+    );
+}
+
+#[test]
+fn collected_rows_account_for_every_row() {
+    let data = "a,b\n1,2\n3\n4,5,6\n7,8\n\"open,9\n";
+    let opts = Options {
+        bad_rows: BadRows::Collect,
+        ..Options::default()
+    };
+    let report = convert_seekable(Cursor::new(data), Vec::new(), &opts, |_| {}).unwrap();
+    assert_eq!(
+        (report.rows_in, report.rows_written, report.rows_rejected),
+        (5, 2, 3)
+    );
+    let kinds: Vec<_> = report.rejected.iter().map(|r| (r.line, r.kind)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (3, RejectKind::Ragged),
+            (4, RejectKind::Ragged),
+            (6, RejectKind::UnterminatedQuote)
+        ]
+    );
+}
+
+#[test]
+fn stream_mode_reports_the_sample_and_a_late_misfit() {
+    let mut data = csv(50);
+    data.push_str("x,1.5,Lima,2024-01-01\n");
+    let opts = Options {
+        sample_rows: 10,
+        ..Options::default()
+    };
+    let err = convert_stream(Cursor::new(&data), Vec::new(), &opts, |_| {}).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("line 52") && msg.contains("\"id\"") && msg.contains("first 10 rows"),
+        "{msg}"
+    );
+
+    let ok = convert_stream(Cursor::new(csv(50)), Vec::new(), &opts, |_| {}).unwrap();
+    assert_eq!((ok.mode, ok.rows_written), ("stream", 50));
+}
+
+#[test]
+fn empty_and_header_only_inputs() {
+    for empty in ["", "\n\n", "\u{feff}"] {
+        let err = convert_seekable(Cursor::new(empty), Vec::new(), &Options::default(), |_| {});
+        assert!(matches!(err, Err(Error::EmptyInput)), "{empty:?}");
+    }
+    let report = convert_seekable(
+        Cursor::new("a,b\n"),
+        Vec::new(),
+        &Options::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.rows_written, 0);
+    assert!(report.columns.iter().all(|c| c.type_name == "text"));
+}
