@@ -33,6 +33,9 @@ struct Cli {
     /// Most bytes of CSV text per row group (bounds memory on wide files).
     #[arg(long)]
     row_group_bytes: Option<usize>,
+    /// Leave min/max statistics out of the Parquet file.
+    #[arg(long)]
+    no_statistics: bool,
     /// Field delimiter: `,` `;` `tab` `|` or another single character [default: sniffed].
     #[arg(long, value_parser = parse_delimiter)]
     delimiter: Option<u8>,
@@ -161,6 +164,7 @@ impl Cli {
             level: self.level,
             types: self.types.clone(),
             columns: self.columns.clone(),
+            statistics: !self.no_statistics,
             ..Options::default()
         };
         if self.no_null_tokens {

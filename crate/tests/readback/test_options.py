@@ -309,3 +309,12 @@ def test_json_report_is_the_only_stdout(convert):
     report, _ = convert("a,b\n1,2\n")
     assert json.loads(json.dumps(report)) == report
     assert report["rows_written"] == 1
+
+
+def test_statistics_are_written_unless_turned_off(convert):
+    data = b"n,s\n5,b\n1,a\n9,c\n"
+    on = pq.ParquetFile(convert.run(data).out_path).metadata.row_group(0).column(0).statistics
+    assert on is not None and (on.min, on.max) == (1, 9)
+    off = convert.run(data, "--no-statistics").out_path
+    assert pq.ParquetFile(off).metadata.row_group(0).column(0).statistics is None
+    assert pq.read_table(off).column("n").to_pylist() == [5, 1, 9]
