@@ -13,11 +13,11 @@ use crate::encode::{parse_cell, Cell, ColumnBuilder, Extreme, Written};
 use crate::error::{shorten, Error, RejectKind, Rejection, Result};
 use crate::infer::{self, ticks_per_second, ColumnPlan, Inference, Kind, FORCED_CATEGORY_CAP};
 use crate::options::{BadRows, Encoding, Options, TypeOverride};
-use crate::parse::{Record, Shape, Splitter};
+use crate::parse::Record;
 use crate::report::{ColumnReport, DialectReport, Phase, Progress, Report, Timings};
+use crate::rows::{self, RowReader};
 use crate::scan::{ColumnScan, Tokens};
-use crate::sniff::{self, Dialect, LineEnding};
-use crate::text::{decode_field, is_utf8, Front};
+use crate::text::{decode_field, is_utf8};
 use crate::value;
 use crate::write::ParquetSink;
 use arrow_array::ArrayRef;
@@ -37,82 +37,52 @@ fn ms_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
 
-fn shape(d: &Dialect, opts: &Options) -> Shape {
-    Shape {
-        delimiter: d.delimiter,
-        quote: d.quote,
-        cr_lines: d.line_ending == LineEnding::Cr,
-        max_field_bytes: opts.max_field_bytes,
-    }
-}
-
 /// Pass 1: sniffing and statistics.
 pub struct Scanner {
     opts: Options,
-    front: Front,
-    splitter: Option<Splitter>,
+    reader: RowReader,
+    ready: Option<Batch>,
     st: ScanState,
     started: Instant,
-    sniff_ms: f64,
-    bytes: u64,
 }
 
 struct ScanState {
-    dialect: Option<Dialect>,
-    header: Option<Vec<Vec<u8>>>,
-    width: Option<usize>,
     columns: Vec<ColumnScan>,
     tokens: Tokens,
-    rows: u64,
-    /// Rows past this are read but not classified (stream mode's sample).
-    limit: Option<u64>,
     utf8_ok: bool,
-    encoding: Encoding,
-    category_caps: Box<dyn Fn(&str) -> usize>,
-    batch: Batch,
+    /// Columns forced to be categories keep more distinct values than the others.
+    forced_categories: Vec<String>,
+    distinct_cap: usize,
 }
 
 impl ScanState {
-    fn on_record(&mut self, r: Record<'_>) {
-        if self.width.is_none() {
-            let width = r.len();
-            self.width = Some(width);
-            let header_raw: Option<Vec<Vec<u8>>> = self
-                .dialect
-                .as_ref()
-                .is_some_and(|d| d.header)
-                .then(|| r.fields().map(|f| f.to_vec()).collect());
-            let names = infer::column_names(header_raw.as_deref(), width, self.encoding);
-            self.columns = names
-                .iter()
-                .map(|n| ColumnScan::new((self.category_caps)(n)))
-                .collect();
-            if let Some(h) = header_raw {
-                self.utf8_ok &= h.iter().all(|f| is_utf8(f, true));
-                self.header = Some(h);
-                return;
-            }
-        }
-        self.rows += 1;
-        if self.limit.is_some_and(|l| self.rows > l) {
+    /// Sets up one statistics slot per column, once the first record says how many.
+    fn start(&mut self, reader: &RowReader) {
+        if !self.columns.is_empty() {
             return;
         }
-        self.batch.push(&r);
-        if self.batch.is_full() {
-            self.process();
-        }
+        let Some(width) = reader.width else { return };
+        let names = infer::column_names(reader.header.as_deref(), width, reader.encoding());
+        self.columns = names
+            .iter()
+            .map(|n| {
+                let forced = self.forced_categories.iter().any(|f| f == n);
+                ColumnScan::new(if forced {
+                    FORCED_CATEGORY_CAP
+                } else {
+                    self.distinct_cap
+                })
+            })
+            .collect();
     }
 
     /// Observes the batch's fields in tiles of one column by [`TILE_ROWS`] rows, each tile
     /// on its own task, and merges the tiles' findings.
-    fn process(&mut self) {
-        let Some(width) = self.width.filter(|_| !self.batch.is_empty()) else {
-            return;
-        };
+    fn process(&mut self, batch: &Batch, encoding: Encoding) {
         // Rows that will be rejected anyway must not steer the types.
-        let sound = self.batch.sound_rows(width);
-        let check_utf8 = self.utf8_ok && self.encoding == Encoding::Utf8;
-        let (batch, tokens, columns) = (&self.batch, &self.tokens, &self.columns);
+        let sound = batch.sound_rows(self.columns.len());
+        let check_utf8 = self.utf8_ok && encoding == Encoding::Utf8;
+        let (tokens, columns) = (&self.tokens, &self.columns);
         let tiles: Vec<(usize, ColumnScan, bool)> = tiles(columns.len(), &sound)
             .into_par_iter()
             .map(|(c, rows)| {
@@ -132,7 +102,6 @@ impl ScanState {
             self.columns[c].merge(scan);
             self.utf8_ok &= ok;
         }
-        self.batch.clear();
     }
 }
 
@@ -153,94 +122,76 @@ fn tiles(columns: usize, rows: &[usize]) -> Vec<(usize, &[usize])> {
 impl Scanner {
     pub fn new(opts: &Options) -> Result<Scanner> {
         opts.validate().map_err(Error::Options)?;
-        let forced_categories: Vec<String> = opts
+        let forced_categories = opts
             .types
             .iter()
             .filter(|(_, t)| *t == TypeOverride::Category)
             .map(|(n, _)| n.clone())
             .collect();
-        // Distinct values are counted up to at least 1000 so reports can show them.
-        let cap = opts.category_max.max(1000);
         Ok(Scanner {
             opts: opts.clone(),
-            front: Front::new(opts.encoding),
-            splitter: None,
+            reader: RowReader::sniffing(opts),
+            ready: None,
             st: ScanState {
-                dialect: None,
-                header: None,
-                width: None,
                 columns: Vec::new(),
                 tokens: Tokens::new(&opts.null_tokens),
-                rows: 0,
-                limit: None,
                 utf8_ok: true,
-                encoding: Encoding::Utf8,
-                batch: Batch::default(),
-                category_caps: Box::new(move |name| {
-                    if forced_categories.iter().any(|n| n == name) {
-                        FORCED_CATEGORY_CAP
-                    } else {
-                        cap
-                    }
-                }),
+                forced_categories,
+                // Distinct values are counted up to at least 1000 so reports can show them.
+                distinct_cap: opts.category_max.max(1000),
             },
             started: Instant::now(),
-            sniff_ms: 0.0,
-            bytes: 0,
         })
     }
 
     /// Feeds the next chunk of the input.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
-        self.bytes += chunk.len() as u64;
         self.push(chunk, false);
         Ok(())
     }
 
     fn push(&mut self, chunk: &[u8], last: bool) {
-        let Scanner {
-            opts,
-            front,
-            splitter,
-            st,
-            started,
-            sniff_ms,
-            ..
-        } = self;
-        let pushed = front.push(chunk, last);
-        let text = front.text(pushed, chunk);
-        if splitter.is_none() {
-            if !front.started() {
-                return;
-            }
-            let d = sniff::sniff(text, last, opts);
-            *splitter = Some(Splitter::new(shape(&d, opts)));
-            st.dialect = Some(d);
-            st.encoding = front.encoding;
-            *sniff_ms = ms_since(*started);
-        }
-        if let Some(sp) = splitter {
-            let _ = sp.feed(text, last, &mut |r| -> Result<(), ()> {
-                st.on_record(r);
+        self.st.start(&self.reader);
+        let encoding = self.reader.encoding();
+        let _ = rows::step(
+            &mut self.reader,
+            &mut self.ready,
+            &mut self.st,
+            chunk,
+            last,
+            |st, b| {
+                st.process(b, encoding);
                 Ok(())
-            });
+            },
+        );
+    }
+
+    /// Processes whatever is still held, at the end of input or of the sample.
+    fn drain(&mut self) {
+        self.st.start(&self.reader);
+        let encoding = self.reader.encoding();
+        for batch in [self.ready.take(), self.reader.take_batch(true)]
+            .into_iter()
+            .flatten()
+        {
+            self.st.process(&batch, encoding);
         }
     }
 
     /// Data rows read so far.
     pub fn rows(&self) -> u64 {
-        self.st.rows
+        self.reader.rows
     }
 
     pub fn progress(&self) -> Progress {
         Progress {
-            phase: if self.splitter.is_some() {
+            phase: if self.reader.sniffed() {
                 Phase::Scan
             } else {
                 Phase::Sniff
             },
-            bytes: self.bytes,
-            rows: self.st.rows,
+            bytes: self.reader.bytes,
+            rows: self.reader.rows,
             heap_bytes: alloc::live_bytes() as u64,
         }
     }
@@ -252,17 +203,18 @@ impl Scanner {
     }
 
     fn into_inference(mut self, sampled_rows: Option<u64>) -> Result<Inference> {
-        self.st.process();
-        let st = self.st;
-        let (Some(dialect), Some(width)) = (st.dialect, st.width) else {
+        self.drain();
+        let (st, reader) = (self.st, self.reader);
+        let (Some(dialect), Some(width)) = (reader.dialect.clone(), reader.width) else {
             return Err(Error::EmptyInput);
         };
-        let encoding = if self.front.encoding == Encoding::Utf8 && !st.utf8_ok {
+        let header_utf8 = reader.header.iter().flatten().all(|f| is_utf8(f, true));
+        let encoding = if reader.encoding() == Encoding::Utf8 && !(st.utf8_ok && header_utf8) {
             Encoding::Windows1252
         } else {
-            self.front.encoding
+            reader.encoding()
         };
-        let names = infer::column_names(st.header.as_deref(), width, encoding);
+        let names = infer::column_names(reader.header.as_deref(), width, encoding);
         let selected = infer::select(&names, &self.opts)?;
         let mut scans: Vec<Option<ColumnScan>> = st.columns.into_iter().map(Some).collect();
         let mut columns = Vec::with_capacity(selected.len());
@@ -294,21 +246,21 @@ impl Scanner {
         Ok(Inference {
             dialect,
             encoding,
-            bom: self.front.bom,
+            bom: reader.bom(),
             width,
             columns,
             sampled_rows,
-            rows_scanned: st.rows,
-            sniff_ms: self.sniff_ms,
-            scan_ms: ms_since(self.started) - self.sniff_ms,
+            rows_scanned: reader.rows,
+            sniff_ms: reader.sniff_ms,
+            scan_ms: ms_since(self.started) - reader.sniff_ms,
         })
     }
 }
 
 /// Pass 2: conversion with known types, writing Parquet row group by row group.
 pub struct Converter<W: Write + Send> {
-    front: Front,
-    splitter: Splitter,
+    reader: RowReader,
+    ready: Option<Batch>,
     st: ConvertState<W>,
 }
 
@@ -316,18 +268,14 @@ struct ConvertState<W: Write + Send> {
     inf: Inference,
     opts: Options,
     tokens: Tokens,
-    header_pending: bool,
     /// Statistics of what was written, per column.
     written: Vec<Written>,
-    batch: Batch,
     sink: ParquetSink<W>,
-    rows_in: u64,
     rows_written: u64,
     rows_rejected: u64,
     rejected: Vec<Rejection>,
     group_rows: usize,
     group_bytes: usize,
-    bytes_in: u64,
     started: Instant,
 }
 
@@ -344,45 +292,40 @@ impl<W: Write + Send> Converter<W> {
         let sink = ParquetSink::new(out, schema, opts, &plain)?;
         let written = vec![Written::default(); inference.columns.len()];
         Ok(Converter {
-            front: Front::new(Some(inference.encoding)),
-            splitter: Splitter::new(shape(&inference.dialect, opts)),
+            reader: RowReader::known(&inference.dialect, inference.encoding, opts),
+            ready: None,
             st: ConvertState {
-                header_pending: inference.dialect.header,
                 tokens: Tokens::new(&opts.null_tokens),
-                batch: Batch::default(),
                 inf: inference,
                 opts: opts.clone(),
                 written,
                 sink,
-                rows_in: 0,
                 rows_written: 0,
                 rows_rejected: 0,
                 rejected: Vec::new(),
                 group_rows: 0,
                 group_bytes: 0,
-                bytes_in: 0,
                 started: Instant::now(),
             },
         })
     }
 
     pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
-        self.st.bytes_in += chunk.len() as u64;
-        self.push(chunk, false)
-    }
-
-    fn push(&mut self, chunk: &[u8], last: bool) -> Result<()> {
-        let pushed = self.front.push(chunk, last);
-        let text = self.front.text(pushed, chunk);
-        let st = &mut self.st;
-        self.splitter.feed(text, last, &mut |r| st.on_record(r))
+        rows::step(
+            &mut self.reader,
+            &mut self.ready,
+            &mut self.st,
+            chunk,
+            false,
+            |st, b| st.process(b),
+        )
     }
 
     pub fn progress(&self) -> Progress {
         Progress {
             phase: Phase::Convert,
-            bytes: self.st.bytes_in,
-            rows: self.st.rows_in,
+            bytes: self.reader.bytes,
+            rows: self.reader.rows,
             heap_bytes: alloc::live_bytes() as u64,
         }
     }
@@ -393,41 +336,52 @@ impl<W: Write + Send> Converter<W> {
 
     /// Ends the input, writes the last row group and the footer, and reports.
     pub fn finish(mut self) -> Result<(Report, W)> {
-        self.push(&[], true)?;
-        self.st.finish()
+        rows::step(
+            &mut self.reader,
+            &mut self.ready,
+            &mut self.st,
+            &[],
+            true,
+            |st, b| st.process(b),
+        )?;
+        for batch in [self.ready.take(), self.reader.take_batch(true)]
+            .into_iter()
+            .flatten()
+        {
+            self.st.process(&batch)?;
+        }
+        self.st.finish(self.reader.rows, self.reader.bytes)
     }
 }
 
 impl<W: Write + Send> ConvertState<W> {
-    fn on_record(&mut self, r: Record<'_>) -> Result<()> {
-        if self.header_pending {
-            self.header_pending = false;
-            return Ok(());
-        }
-        self.rows_in += 1;
-        self.batch.push(&r);
-        // A batch never spans two row groups, so row groups have exactly the rows asked for.
-        let room = self.opts.row_group_rows - self.group_rows;
-        if self.batch.is_full() || self.batch.len() >= room {
-            self.process()?;
+    /// Converts a batch, cut where row groups end so they hold exactly the rows asked for.
+    fn process(&mut self, batch: &Batch) -> Result<()> {
+        let mut start = 0;
+        while start < batch.len() {
+            let room = self.opts.row_group_rows - self.group_rows;
+            let end = batch.len().min(start + room);
+            self.process_rows(batch, start..end)?;
+            start = end;
+            if self.group_rows >= self.opts.row_group_rows
+                || self.group_bytes >= self.opts.row_group_bytes
+            {
+                self.end_row_group()?;
+            }
         }
         Ok(())
     }
 
-    /// Converts the batch column by column in parallel and writes it. A row with a value that
-    /// does not fit is taken out and the batch converted again without it, so the columns and
-    /// their statistics hold exactly the rows written.
-    fn process(&mut self) -> Result<()> {
-        if self.batch.is_empty() {
-            return Ok(());
-        }
-        let mut rejected: Vec<(usize, Rejection)> = (0..self.batch.len())
-            .filter_map(|i| {
-                self.structural_rejection(&self.batch.record(i))
-                    .map(|r| (i, r))
-            })
+    /// Converts rows of a batch column by column in parallel and writes them. A row with a
+    /// value that does not fit is taken out and the rows converted again without it, so the
+    /// columns and their statistics hold exactly the rows written.
+    fn process_rows(&mut self, batch: &Batch, range: std::ops::Range<usize>) -> Result<()> {
+        let mut rejected: Vec<(usize, Rejection)> = range
+            .clone()
+            .filter_map(|i| self.structural_rejection(&batch.record(i)).map(|r| (i, r)))
             .collect();
-        let mut sound = self.batch.sound_rows(self.inf.width);
+        let mut sound = batch.sound_rows(self.inf.width);
+        sound.retain(|i| range.contains(i));
         let enc = self.inf.encoding;
         // Stream mode: categories met for the first time join the vocabulary, in row order,
         // before the parallel work reads it.
@@ -435,7 +389,7 @@ impl<W: Write + Send> ConvertState<W> {
             if let Kind::Category(v) = &mut c.kind {
                 if v.open {
                     for &i in &sound {
-                        let f = self.batch.field(i, c.source);
+                        let f = batch.field(i, c.source);
                         if !f.is_empty() {
                             v.code(f, enc);
                         }
@@ -444,7 +398,7 @@ impl<W: Write + Send> ConvertState<W> {
             }
         }
         let (arrays, written) = loop {
-            let (batch, tokens, columns) = (&self.batch, &self.tokens, &self.inf.columns);
+            let (tokens, columns) = (&self.tokens, &self.inf.columns);
             let scanned = self.inf.sampled_rows.is_none();
             let tiles: Vec<ConvertedTile> = tiles(columns.len(), &sound)
                 .into_par_iter()
@@ -488,7 +442,7 @@ impl<W: Write + Send> ConvertState<W> {
             // Convert again without the bad rows, so nothing of them is written or counted.
             sound.retain(|i| !bad.iter().any(|b| b.0 == *i));
             for (row, col, reason) in bad {
-                let r = self.value_rejection(&self.batch.record(row), col, reason);
+                let r = self.value_rejection(&batch.record(row), col, reason);
                 rejected.push((row, r));
             }
         };
@@ -504,13 +458,7 @@ impl<W: Write + Send> ConvertState<W> {
         }
         self.rows_written += sound.len() as u64;
         self.group_rows += sound.len();
-        self.group_bytes += self.batch.byte_len();
-        self.batch.clear();
-        if self.group_rows >= self.opts.row_group_rows
-            || self.group_bytes >= self.opts.row_group_bytes
-        {
-            self.end_row_group()?;
-        }
+        self.group_bytes += batch.byte_len() * range.len() / batch.len().max(1);
         Ok(())
     }
 
@@ -615,8 +563,7 @@ impl<W: Write + Send> ConvertState<W> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<(Report, W)> {
-        self.process()?;
+    fn finish(mut self, rows_in: u64, bytes_in: u64) -> Result<(Report, W)> {
         self.end_row_group()?;
         let enc = self.inf.encoding;
         let columns: Vec<ColumnReport> = self
@@ -663,10 +610,10 @@ impl<W: Write + Send> ConvertState<W> {
         let row_groups = self.sink.row_groups();
         let (out, bytes_out) = self.sink.finish(vec![kv])?;
         let report = Report {
-            rows_in: self.rows_in,
+            rows_in,
             rows_written: self.rows_written,
             rows_rejected: self.rows_rejected,
-            bytes_in: self.bytes_in,
+            bytes_in,
             bytes_out,
             row_groups,
             dialect,
@@ -778,7 +725,7 @@ enum StreamState<W: Write + Send> {
 impl<W: Write + Send> StreamConverter<W> {
     pub fn new(opts: &Options, out: W) -> Result<Self> {
         let mut scanner = Scanner::new(opts)?;
-        scanner.st.limit = Some(opts.sample_rows as u64);
+        scanner.reader.limit = Some(opts.sample_rows as u64);
         Ok(StreamConverter {
             opts: opts.clone(),
             state: StreamState::Sampling {

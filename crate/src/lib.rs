@@ -34,6 +34,7 @@ pub mod infer;
 pub mod options;
 pub mod parse;
 pub mod report;
+pub mod rows;
 pub mod scan;
 pub mod sniff;
 pub mod text;

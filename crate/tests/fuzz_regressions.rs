@@ -12,8 +12,8 @@
 
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquetry::{
-    convert_seekable, convert_stream, BadRows, Codec, Converter, Encoding, Error, Options,
-    Report, Scanner, StreamConverter, TypeOverride,
+    convert_seekable, convert_stream, BadRows, Codec, Converter, Encoding, Error, Options, Report,
+    Scanner, StreamConverter, TypeOverride,
 };
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -210,7 +210,10 @@ fn check(p: &Plan, res: &Outcome, how: &str) {
     );
     match opts.bad_rows {
         BadRows::Error => assert_eq!(report.rows_rejected, 0, "{how}: rejected under error"),
-        BadRows::Skip => assert!(report.rejected.is_empty(), "{how}: rows collected under skip"),
+        BadRows::Skip => assert!(
+            report.rejected.is_empty(),
+            "{how}: rows collected under skip"
+        ),
         BadRows::Collect => assert_eq!(
             report.rejected.len() as u64,
             report.rows_rejected,
@@ -226,7 +229,11 @@ fn check(p: &Plan, res: &Outcome, how: &str) {
     assert_eq!(report.bytes_out, out.len() as u64, "{how}: bytes_out");
     assert_eq!(report.mode, if p.stream { "stream" } else { "two-pass" });
     for c in &report.columns {
-        assert!(c.nulls <= report.rows_written, "{how}: column {:?} nulls", c.name);
+        assert!(
+            c.nulls <= report.rows_written,
+            "{how}: column {:?} nulls",
+            c.name
+        );
     }
 
     // The file reads back with exactly the rows and columns reported.
@@ -237,7 +244,11 @@ fn check(p: &Plan, res: &Outcome, how: &str) {
         report.rows_written,
         "{how}: footer row count"
     );
-    assert_eq!(meta.num_row_groups(), report.row_groups, "{how}: row groups");
+    assert_eq!(
+        meta.num_row_groups(),
+        report.row_groups,
+        "{how}: row groups"
+    );
     for rg in meta.row_groups() {
         assert!(
             rg.num_rows() as usize <= opts.row_group_rows,
