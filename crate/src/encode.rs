@@ -75,10 +75,10 @@ pub fn parse_cell(
                 if (lo..=hi).contains(&v) {
                     Ok(Cell::Int(v))
                 } else {
-                    Err(format!("does not fit {} ({lo} to {hi})", kind_name(kind)))
+                    Err(format!("does not fit {} ({lo} to {hi})", kind.name()))
                 }
             }
-            None => null_if_token(format!("is not a whole number ({})", kind_name(kind))),
+            None => null_if_token(format!("is not a whole number ({})", kind.name())),
         },
         Kind::Float32 | Kind::Float64 => {
             // A null token that reads as a float (NaN) is the float NaN in a float column.
@@ -109,7 +109,7 @@ pub fn parse_cell(
                     "has a time zone offset, but the column's timestamps have none".into()
                 }),
                 Some(t) if (t.nanos as i64) % (1_000_000_000 / per) != 0 => {
-                    Err(format!("has more fraction digits than {}", kind_name(kind)))
+                    Err(format!("has more fraction digits than {}", kind.name()))
                 }
                 Some(t) => t
                     .ticks(per)
@@ -122,7 +122,7 @@ pub fn parse_cell(
             Some((nanos, _)) => {
                 let per_tick = 1_000_000_000 / ticks_per_second(*unit);
                 if nanos % per_tick != 0 {
-                    Err(format!("has more fraction digits than {}", kind_name(kind)))
+                    Err(format!("has more fraction digits than {}", kind.name()))
                 } else {
                     Ok(Cell::Ticks(nanos / per_tick))
                 }
@@ -130,10 +130,6 @@ pub fn parse_cell(
             None => null_if_token("is not a time of day (HH:MM:SS)".into()),
         },
     }
-}
-
-fn kind_name(k: &Kind) -> String {
-    k.name()
 }
 
 fn date_pattern(f: value::DateFormat) -> &'static str {

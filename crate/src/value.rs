@@ -153,6 +153,39 @@ impl Decimal {
     }
 }
 
+/// Positions (1-based, over all digits read) of the first and last non-zero digit.
+#[derive(Default)]
+struct SigDigits {
+    first: usize,
+    last: usize,
+    seen: usize,
+}
+
+impl SigDigits {
+    /// Reads the digits of `b` from `at`; returns where they end.
+    fn run(&mut self, b: &[u8], mut at: usize) -> usize {
+        while at < b.len() && b[at].is_ascii_digit() {
+            self.seen += 1;
+            if b[at] != b'0' {
+                if self.first == 0 {
+                    self.first = self.seen;
+                }
+                self.last = self.seen;
+            }
+            at += 1;
+        }
+        at
+    }
+
+    fn count(&self) -> u32 {
+        if self.first == 0 {
+            0
+        } else {
+            (self.last - self.first + 1) as u32
+        }
+    }
+}
+
 /// Parses a float and reports whether float32/float64 hold its text exactly. Accepts decimal
 /// and exponent notation (`1.5`, `-.5`, `2e10`, `7`) and `NaN`, `inf`, `infinity` in any case
 /// with an optional `-`. An integer part with a superfluous leading zero (`01.5`) is rejected.
@@ -180,38 +213,18 @@ pub fn parse_float(b: &[u8]) -> Option<FloatValue> {
         });
     }
     // Validate the grammar by hand: Rust's parser also takes forms we do not want ("+1", "1_0").
-    // Significant digits: from the first non-zero digit to the last one.
-    let (mut first_nz, mut last_nz, mut seen) = (0usize, 0usize, 0usize);
-    let mut i = 0;
-    while i < body.len() && body[i].is_ascii_digit() {
-        if body[i] != b'0' {
-            if first_nz == 0 {
-                first_nz = seen + 1;
-            }
-            last_nz = seen + 1;
-        }
-        seen += 1;
-        i += 1;
-    }
+    // Significant digits run from the first non-zero digit to the last one.
+    let mut sig = SigDigits::default();
+    let mut i = sig.run(body, 0);
     let int_digits = i;
     if int_digits > 1 && body[0] == b'0' {
         return None;
     }
     let mut frac_digits = 0;
     if i < body.len() && body[i] == b'.' {
-        i += 1;
-        let s = i;
-        while i < body.len() && body[i].is_ascii_digit() {
-            if body[i] != b'0' {
-                if first_nz == 0 {
-                    first_nz = seen + 1;
-                }
-                last_nz = seen + 1;
-            }
-            seen += 1;
-            i += 1;
-        }
-        frac_digits = i - s;
+        let end = sig.run(body, i + 1);
+        frac_digits = end - (i + 1);
+        i = end;
     }
     if int_digits + frac_digits == 0 {
         return None;
@@ -238,11 +251,7 @@ pub fn parse_float(b: &[u8]) -> Option<FloatValue> {
     let text = unsafe { std::str::from_utf8_unchecked(b) };
     let value: f64 = text.parse().ok()?;
     let decimals = if has_exp { 0 } else { frac_digits as u32 };
-    let sig_digits = if first_nz == 0 {
-        0
-    } else {
-        (last_nz - first_nz + 1) as u32
-    };
+    let sig_digits = sig.count();
     Some(FloatValue {
         value,
         decimals,
