@@ -52,6 +52,10 @@ impl Batch {
         self.bytes.len()
     }
 
+    pub fn is_ascii(&self) -> bool {
+        self.bytes.is_ascii()
+    }
+
     pub fn is_full(&self) -> bool {
         self.rows.len() >= BATCH_ROWS || self.bytes.len() >= BATCH_BYTES
     }

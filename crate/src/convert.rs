@@ -81,19 +81,27 @@ impl ScanState {
     fn process(&mut self, batch: &Batch, encoding: Encoding) {
         // Rows that will be rejected anyway must not steer the types.
         let sound = batch.sound_rows(self.columns.len());
-        let check_utf8 = self.utf8_ok && encoding == Encoding::Utf8;
+        // An ASCII batch is valid UTF-8 field by field; only others need a look at each field.
+        let check_utf8 = self.utf8_ok && encoding == Encoding::Utf8 && !batch.is_ascii();
         let (tokens, columns) = (&self.tokens, &self.columns);
-        let tiles: Vec<(usize, ColumnScan, bool)> = tiles(columns.len(), &sound)
+        let mut work = tiles(columns.len(), &sound);
+        if !check_utf8 {
+            work.retain(|(c, _)| !columns[*c].settled());
+        }
+        let tiles: Vec<(usize, ColumnScan, bool)> = work
             .into_par_iter()
             .map(|(c, rows)| {
                 let mut scan = columns[c].fork();
+                let settled = columns[c].settled();
                 let mut ok = true;
                 for &i in rows {
                     let f = batch.field(i, c);
                     if check_utf8 && ok && !f.is_ascii() {
                         ok = is_utf8(f, true);
                     }
-                    scan.observe(f, tokens);
+                    if !settled {
+                        scan.observe(f, tokens);
+                    }
                 }
                 (c, scan, ok)
             })

@@ -91,6 +91,12 @@ impl ColumnScan {
         }
     }
 
+    /// Nothing more can change the column's type: it is text with too many distinct values
+    /// for a category. Its remaining fields need not be looked at.
+    pub fn settled(&self) -> bool {
+        self.mask == 0 && self.distinct.is_none() && self.values > 0
+    }
+
     /// An empty scan of the same column, for a slice of rows scanned on another thread.
     pub fn fork(&self) -> ColumnScan {
         ColumnScan {

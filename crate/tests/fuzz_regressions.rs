@@ -29,6 +29,8 @@ struct Plan {
     stream: bool,
     /// Push-API chunk size; `None`: whole input only.
     chunk: Option<usize>,
+    /// Feed an empty chunk after every chunk (a stream may deliver empty reads).
+    empties: bool,
     csv: Vec<u8>,
 }
 
@@ -54,12 +56,13 @@ fn plan(data: &[u8]) -> Plan {
         _ => Codec::None,
     };
     opts.statistics = h[0] & 0x20 == 0;
-    let pad = h[0] >> 6 == 3;
+    let pad = h[0] >> 6 == 3 && h[1] & 0x80 != 0;
 
     let chunk = match h[1] & 0x3f {
         0 => None,
         c => Some(c as usize),
     };
+    let empties = h[1] & 0x40 != 0;
 
     opts.delimiter = match h[2] & 7 {
         4 => Some(b','),
@@ -124,6 +127,7 @@ fn plan(data: &[u8]) -> Plan {
         opts,
         stream,
         chunk,
+        empties,
         csv,
     }
 }
@@ -141,22 +145,30 @@ fn run_whole(p: &Plan) -> Outcome {
     Ok((report, out))
 }
 
+/// The input cut into `chunk`-byte pieces, each followed by an empty one if asked.
+fn pieces(p: &Plan, chunk: usize) -> impl Iterator<Item = &[u8]> {
+    let empty: &[u8] = &[];
+    p.csv
+        .chunks(chunk)
+        .flat_map(move |c| std::iter::once(c).chain(p.empties.then_some(empty)))
+}
+
 /// The push API, fed `chunk` bytes at a time.
 fn run_chunked(p: &Plan, chunk: usize) -> Outcome {
     if p.stream {
         let mut conv = StreamConverter::new(&p.opts, Vec::new())?;
-        for c in p.csv.chunks(chunk) {
+        for c in pieces(p, chunk) {
             conv.feed(c)?;
         }
         conv.finish()
     } else {
         let mut scanner = Scanner::new(&p.opts)?;
-        for c in p.csv.chunks(chunk) {
+        for c in pieces(p, chunk) {
             scanner.feed(c)?;
         }
         let inference = scanner.finish()?;
         let mut conv = Converter::new(inference, &p.opts, Vec::new())?;
-        for c in p.csv.chunks(chunk) {
+        for c in pieces(p, chunk) {
             conv.feed(c)?;
         }
         conv.finish()

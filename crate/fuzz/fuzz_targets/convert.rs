@@ -9,8 +9,10 @@
 //! | 0 | 2   | stream (one pass) instead of two-pass |
 //! | 0 | 3–4 | codec: 0 none, 1 snappy, 2 zstd, 3 none |
 //! | 0 | 5   | statistics off |
-//! | 0 | 6–7 | 3: repeat the CSV past the 64 KiB sniff window (so chunk cuts reach the parser) |
-//! | 1 | 0–5 | push-API chunk size 1..=63; 0: whole input through `convert_*` only |
+//! | 0 | 6–7 | 3 (and byte 1 bit 7): repeat the CSV past the 64 KiB sniff window, so chunk cuts reach the parser |
+//! | 1 | 0–5 | push-API chunk size 1..=63, result compared with the whole input's; 0: whole input only |
+//! | 1 | 6   | feed an empty chunk after every chunk |
+//! | 1 | 7   | see byte 0 bits 6–7 |
 //! | 2 | 0–2 | delimiter: 0–3 sniffed, 4 `,` 5 `;` 6 tab 7 `\|` |
 //! | 2 | 3–4 | quote: 0–1 sniffed, 2 none, 3 `'` |
 //! | 2 | 5–6 | header: 0–1 sniffed, 2 yes, 3 no |
@@ -23,6 +25,15 @@
 //! | 6 | 0–1 | category max: default, 0, 1, 2 |
 //! | 6 | 2   | force a type on one column (byte 6 bits 3–4 pick the name, byte 7 the type) |
 //! | 7 | all | the forced type, mod 16 |
+//!
+//! Checks: no panic; Ok reports keep `rows_in == rows_written + rows_rejected`; under skip and
+//! collect the only errors are `EmptyInput` and `Options`; no internal, I/O or write error
+//! ever; the output reads back as Parquet with the rows, row groups and columns reported;
+//! and chunked feeding gives the same result as the whole input.
+//!
+//! `PARQUETRY_FUZZ_LAX_CHUNKS=1` skips the chunked-vs-whole comparison where an empty text
+//! chunk can reach the parser past the sniff window (empty chunks fed, or UTF-16 fed in
+//! pieces): a known engine bug splits the record there. Use it to look for other bugs.
 //!
 //! The same decoding and checks are copied into `crate/tests/fuzz_regressions.rs`, which
 //! replays every file of `crate/tests/fuzz-cases/`.
@@ -45,6 +56,8 @@ struct Plan {
     stream: bool,
     /// Push-API chunk size; `None`: whole input only.
     chunk: Option<usize>,
+    /// Feed an empty chunk after every chunk (a stream may deliver empty reads).
+    empties: bool,
     csv: Vec<u8>,
 }
 
@@ -70,12 +83,13 @@ fn plan(data: &[u8]) -> Plan {
         _ => Codec::None,
     };
     opts.statistics = h[0] & 0x20 == 0;
-    let pad = h[0] >> 6 == 3;
+    let pad = h[0] >> 6 == 3 && h[1] & 0x80 != 0;
 
     let chunk = match h[1] & 0x3f {
         0 => None,
         c => Some(c as usize),
     };
+    let empties = h[1] & 0x40 != 0;
 
     opts.delimiter = match h[2] & 7 {
         4 => Some(b','),
@@ -140,12 +154,15 @@ fn plan(data: &[u8]) -> Plan {
         opts,
         stream,
         chunk,
+        empties,
         csv,
     }
 }
 
+type Outcome = Result<(Report, Vec<u8>), Error>;
+
 /// The whole input at once, through the `std::io` drivers.
-fn run_whole(p: &Plan) -> Result<(Report, Vec<u8>), Error> {
+fn run_whole(p: &Plan) -> Outcome {
     let mut out = Vec::new();
     let report = if p.stream {
         convert_stream(Cursor::new(&p.csv), &mut out, &p.opts, |_| {})
@@ -155,22 +172,30 @@ fn run_whole(p: &Plan) -> Result<(Report, Vec<u8>), Error> {
     Ok((report, out))
 }
 
+/// The input cut into `chunk`-byte pieces, each followed by an empty one if asked.
+fn pieces(p: &Plan, chunk: usize) -> impl Iterator<Item = &[u8]> {
+    let empty: &[u8] = &[];
+    p.csv
+        .chunks(chunk)
+        .flat_map(move |c| std::iter::once(c).chain(p.empties.then_some(empty)))
+}
+
 /// The push API, fed `chunk` bytes at a time.
-fn run_chunked(p: &Plan, chunk: usize) -> Result<(Report, Vec<u8>), Error> {
+fn run_chunked(p: &Plan, chunk: usize) -> Outcome {
     if p.stream {
         let mut conv = StreamConverter::new(&p.opts, Vec::new())?;
-        for c in p.csv.chunks(chunk) {
+        for c in pieces(p, chunk) {
             conv.feed(c)?;
         }
         conv.finish()
     } else {
         let mut scanner = Scanner::new(&p.opts)?;
-        for c in p.csv.chunks(chunk) {
+        for c in pieces(p, chunk) {
             scanner.feed(c)?;
         }
         let inference = scanner.finish()?;
         let mut conv = Converter::new(inference, &p.opts, Vec::new())?;
-        for c in p.csv.chunks(chunk) {
+        for c in pieces(p, chunk) {
             conv.feed(c)?;
         }
         conv.finish()
@@ -178,7 +203,7 @@ fn run_chunked(p: &Plan, chunk: usize) -> Result<(Report, Vec<u8>), Error> {
 }
 
 /// The invariants every conversion must keep, whatever the input.
-fn check(p: &Plan, res: &Result<(Report, Vec<u8>), Error>, how: &str) {
+fn check(p: &Plan, res: &Outcome, how: &str) {
     let opts = &p.opts;
     let (report, out) = match res {
         Err(e) => {
@@ -261,7 +286,7 @@ fn check(p: &Plan, res: &Result<(Report, Vec<u8>), Error>, how: &str) {
 }
 
 /// What must not depend on where the chunks were cut.
-fn summary(res: &Result<(Report, Vec<u8>), Error>) -> String {
+fn summary(res: &Outcome) -> String {
     match res {
         Ok((r, out)) => {
             let cols: Vec<String> = r
@@ -289,6 +314,17 @@ fn summary(res: &Result<(Report, Vec<u8>), Error>) -> String {
     }
 }
 
+/// Whether the known empty-chunk record split can show: the input goes past the sniff window
+/// and a piece can turn into no text (an empty piece, or part of a UTF-16 code unit).
+fn known_split(p: &Plan) -> bool {
+    let utf16 = matches!(
+        p.opts.encoding,
+        Some(Encoding::Utf16Le | Encoding::Utf16Be)
+    ) || (p.opts.encoding.is_none()
+        && (p.csv.starts_with(b"\xff\xfe") || p.csv.starts_with(b"\xfe\xff")));
+    p.csv.len() > SNIFF_BYTES && (p.empties || utf16)
+}
+
 fuzz_target!(|data: &[u8]| {
     let p = plan(data);
     let whole = run_whole(&p);
@@ -296,6 +332,9 @@ fuzz_target!(|data: &[u8]| {
     if let Some(chunk) = p.chunk {
         let cut = run_chunked(&p, chunk);
         check(&p, &cut, "chunked");
+        if std::env::var_os("PARQUETRY_FUZZ_LAX_CHUNKS").is_some() && known_split(&p) {
+            return;
+        }
         assert_eq!(
             summary(&whole),
             summary(&cut),
