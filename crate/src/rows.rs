@@ -20,6 +20,8 @@ pub struct RowReader {
     pub width: Option<usize>,
     /// Records read but not yet handed on.
     pub batch: Batch,
+    /// A processed batch kept for reuse: fresh 4 MiB buffers would cost page faults.
+    spare: Option<Batch>,
     /// Data records read (the header aside).
     pub rows: u64,
     /// Raw bytes read.
@@ -50,6 +52,7 @@ impl RowReader {
             header: None,
             width: None,
             batch: Batch::default(),
+            spare: None,
             rows: 0,
             bytes: 0,
             limit: None,
@@ -128,7 +131,13 @@ impl RowReader {
     /// Takes the batch when it is full (or, with `all`, whenever it holds anything).
     pub fn take_batch(&mut self, all: bool) -> Option<Batch> {
         (self.batch.is_full() || (all && !self.batch.is_empty()))
-            .then(|| std::mem::take(&mut self.batch))
+            .then(|| std::mem::replace(&mut self.batch, self.spare.take().unwrap_or_default()))
+    }
+
+    /// Gives back a processed batch for reuse.
+    pub fn recycle(&mut self, mut batch: Batch) {
+        batch.clear();
+        self.spare = Some(batch);
     }
 }
 
@@ -143,7 +152,11 @@ pub fn step<S: Send>(
     process: impl FnOnce(&mut S, &Batch) -> crate::Result<()> + Send,
 ) -> crate::Result<()> {
     let result = match ready.take() {
-        Some(full) => rayon::join(|| process(state, &full), || reader.read(chunk, last)).0,
+        Some(full) => {
+            let result = rayon::join(|| process(state, &full), || reader.read(chunk, last)).0;
+            reader.recycle(full);
+            result
+        }
         None => {
             reader.read(chunk, last);
             Ok(())
