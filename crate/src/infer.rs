@@ -273,6 +273,8 @@ impl Inference {
 /// Column names from the header (decoded, de-duplicated, never empty) or `column_N`.
 pub fn column_names(header: Option<&[Vec<u8>]>, width: usize, enc: Encoding) -> Vec<String> {
     let mut names: Vec<String> = Vec::with_capacity(width);
+    let mut taken: rustc_hash::FxHashSet<String> = Default::default();
+    let mut next_suffix: FxHashMap<String, usize> = Default::default();
     for i in 0..width {
         let raw = header.and_then(|h| h.get(i)).map(|r| {
             decode_field(r, enc)
@@ -284,12 +286,14 @@ pub fn column_names(header: Option<&[Vec<u8>]>, width: usize, enc: Encoding) -> 
             Some(n) if !n.is_empty() => n,
             _ => format!("column_{}", i + 1),
         };
+        // Next suffix to try per base name: a header of thousands of `a`s stays linear.
+        let k = next_suffix.entry(base.clone()).or_insert(2);
         let mut name = base.clone();
-        let mut k = 2;
-        while names.contains(&name) {
+        while taken.contains(&name) {
             name = format!("{base}_{k}");
-            k += 1;
+            *k += 1;
         }
+        taken.insert(name.clone());
         names.push(name);
     }
     names
