@@ -67,11 +67,6 @@ impl<'a> Record<'a> {
         (0..self.len()).map(move |i| self.field(i))
     }
 
-    /// Total bytes of field text, a proxy for the memory the row will take.
-    pub fn byte_len(&self) -> usize {
-        self.bytes.len()
-    }
-
     /// The record written back as one CSV line (quoted where needed), for reject reports.
     pub fn to_csv_line(&self, delimiter: u8, quote: Option<u8>) -> Vec<u8> {
         let q = quote.unwrap_or(b'"');

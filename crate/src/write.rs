@@ -136,10 +136,6 @@ impl<W: Write + Send> ParquetSink<W> {
         self.groups
     }
 
-    pub fn bytes_written(&self) -> usize {
-        self.writer.bytes_written()
-    }
-
     /// Writes the footer with `metadata` and hands back the sink and the file's size.
     pub fn finish(mut self, metadata: Vec<KeyValue>) -> Result<(W, u64)> {
         self.end_row_group()?;
