@@ -24,6 +24,7 @@ use arrow_array::ArrayRef;
 use arrow_schema::TimeUnit;
 use parquet::file::metadata::KeyValue;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::io::Write;
 use std::sync::Arc;
 use web_time::Instant;
@@ -428,13 +429,12 @@ impl<W: Write + Send> ConvertState<W> {
                 })
                 .collect();
             // The first failing column of each row explains it.
-            let mut bad: Vec<(usize, usize, String)> = Vec::new();
+            let mut bad: FxHashMap<usize, (usize, &String)> = FxHashMap::default();
             for (col, _, _, errs) in &tiles {
                 for (row, reason) in errs {
-                    match bad.iter().position(|b| b.0 == *row) {
-                        Some(p) if bad[p].1 <= *col => {}
-                        Some(p) => bad[p] = (*row, *col, reason.clone()),
-                        None => bad.push((*row, *col, reason.clone())),
+                    let e = bad.entry(*row).or_insert((*col, reason));
+                    if *col < e.0 {
+                        *e = (*col, reason);
                     }
                 }
             }
@@ -448,9 +448,9 @@ impl<W: Write + Send> ConvertState<W> {
                 break (arrays, written);
             }
             // Convert again without the bad rows, so nothing of them is written or counted.
-            sound.retain(|i| !bad.iter().any(|b| b.0 == *i));
-            for (row, col, reason) in bad {
-                let r = self.value_rejection(&batch.record(row), col, reason);
+            sound.retain(|i| !bad.contains_key(i));
+            for (row, (col, reason)) in bad {
+                let r = self.value_rejection(&batch.record(row), col, reason.clone());
                 rejected.push((row, r));
             }
         };
