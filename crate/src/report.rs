@@ -45,9 +45,9 @@ pub struct ColumnReport {
     pub max: Option<String>,
     pub distinct: Option<usize>,
     pub decimals: Option<u32>,
-    /// A category column's vocabulary, sorted as its codes are. (Parquet writers store each
-    /// row group's dictionary in order of first appearance; this is the order to restore,
-    /// e.g. with pandas' `cat.set_categories`.)
+    /// A category column's vocabulary in code order: sorted in two-pass mode; in stream mode
+    /// the sample's values sorted, then later ones as met. Every row group's dictionary page
+    /// holds this list (in stream mode, the part of it known by then).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,
 }

@@ -1,10 +1,11 @@
 //! Parquet output: one row group at a time, each column of a row group encoded and
 //! compressed on its own rayon task, then appended in order to the file.
 
+use crate::dictionary::DictionaryChunk;
 use crate::error::Result;
 use crate::options::{Codec, Options};
 use arrow_array::ArrayRef;
-use arrow_schema::SchemaRef;
+use arrow_schema::{DataType, SchemaRef};
 use parquet::arrow::arrow_writer::{
     compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory,
 };
@@ -13,7 +14,7 @@ use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
-use parquet::schema::types::ColumnPath;
+use parquet::schema::types::{ColumnPath, SchemaDescPtr};
 use rayon::prelude::*;
 use std::io::Write;
 use std::sync::Arc;
@@ -42,9 +43,27 @@ pub struct ParquetSink<W: Write + Send> {
     writer: SerializedFileWriter<Counting<W>>,
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
+    parquet_schema: SchemaDescPtr,
+    compression: Compression,
+    statistics: bool,
     /// Column writers of the row group being written.
-    open: Option<Vec<ArrowColumnWriter>>,
+    open: Option<Vec<ColumnSink>>,
     groups: usize,
+}
+
+/// Where one column of the open row group goes: category columns are encoded by us, with
+/// the vocabulary as their dictionary page; the others by the parquet crate's Arrow writer.
+// One per column per row group, moved a handful of times: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
+enum ColumnSink {
+    Arrow(ArrowColumnWriter),
+    Category(DictionaryChunk),
+}
+
+#[allow(clippy::large_enum_variant)]
+enum ColumnDone {
+    Arrow(ArrowColumnChunk),
+    Category(DictionaryChunk),
 }
 
 impl<W: Write + Send> ParquetSink<W> {
@@ -60,8 +79,9 @@ impl<W: Write + Send> ParquetSink<W> {
         for name in plain_columns {
             builder = builder.set_column_dictionary_enabled(ColumnPath::from(name.as_str()), false);
         }
+        let codec = compression(opts)?;
         let mut props = builder
-            .set_compression(compression(opts)?)
+            .set_compression(codec)
             .set_statistics_enabled(if opts.statistics {
                 EnabledStatistics::Chunk
             } else {
@@ -81,9 +101,12 @@ impl<W: Write + Send> ParquetSink<W> {
             SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), Arc::new(props))?;
         let factory = ArrowRowGroupWriterFactory::new(&writer, schema.clone());
         Ok(ParquetSink {
+            parquet_schema: Arc::new(parquet_schema),
             writer,
             factory,
             schema,
+            compression: codec,
+            statistics: opts.statistics,
             open: None,
             groups: 0,
         })
@@ -93,7 +116,22 @@ impl<W: Write + Send> ParquetSink<W> {
     /// `columns[c]` holds column `c`'s arrays, in row order.
     pub fn write_batch(&mut self, columns: Vec<Vec<ArrayRef>>) -> Result<()> {
         if self.open.is_none() {
-            self.open = Some(self.factory.create_column_writers(self.groups)?);
+            let arrow = self.factory.create_column_writers(self.groups)?;
+            let sinks = arrow
+                .into_iter()
+                .zip(self.schema.fields())
+                .enumerate()
+                .map(|(i, (w, field))| match field.data_type() {
+                    DataType::Dictionary(..) => Ok(ColumnSink::Category(DictionaryChunk::new(
+                        self.parquet_schema.column(i),
+                        self.compression,
+                        self.statistics,
+                        true,
+                    )?)),
+                    _ => Ok(ColumnSink::Arrow(w)),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            self.open = Some(sinks);
         }
         let Some(writers) = self.open.as_mut() else {
             return Ok(());
@@ -105,11 +143,16 @@ impl<W: Write + Send> ParquetSink<W> {
             .zip(columns.into_par_iter().zip(fields.to_vec()))
             .try_for_each(|(w, (arrays, field))| {
                 for array in arrays {
-                    for leaf in compute_leaves(&field, &array)? {
-                        w.write(&leaf)?;
+                    match w {
+                        ColumnSink::Arrow(w) => {
+                            for leaf in compute_leaves(&field, &array)? {
+                                w.write(&leaf)?;
+                            }
+                        }
+                        ColumnSink::Category(w) => w.write(&array)?,
                     }
                 }
-                Ok::<_, parquet::errors::ParquetError>(())
+                Ok::<_, crate::error::Error>(())
             })?;
         Ok(())
     }
@@ -119,13 +162,19 @@ impl<W: Write + Send> ParquetSink<W> {
         let Some(writers) = self.open.take() else {
             return Ok(());
         };
-        let chunks: Vec<ArrowColumnChunk> = writers
+        let chunks: Vec<ColumnDone> = writers
             .into_par_iter()
-            .map(|w| w.close())
+            .map(|w| match w {
+                ColumnSink::Arrow(w) => w.close().map(ColumnDone::Arrow),
+                ColumnSink::Category(c) => Ok(ColumnDone::Category(c)),
+            })
             .collect::<parquet::errors::Result<_>>()?;
         let mut rg = self.writer.next_row_group()?;
         for chunk in chunks {
-            chunk.append_to_row_group(&mut rg)?;
+            match chunk {
+                ColumnDone::Arrow(c) => c.append_to_row_group(&mut rg)?,
+                ColumnDone::Category(c) => c.append_to(&mut rg)?,
+            }
         }
         rg.close()?;
         self.groups += 1;

@@ -54,10 +54,6 @@ def test_low_cardinality_text_is_a_category(colors_file):
         assert col["distinct"] == len(set(colors) - {""})
 
 
-def _dictionary_values(chunk):
-    return set(chunk.dictionary.to_pylist())
-
-
 def test_pandas_reads_category_with_sorted_vocabulary(colors_file):
     conv, colors = colors_file
     vocab = sorted(set(colors) - {""})
@@ -66,14 +62,13 @@ def test_pandas_reads_category_with_sorted_vocabulary(colors_file):
     for frame in (conv.table.to_pandas(), pd.read_parquet(conv.out_path, engine="pyarrow")):
         s = frame["color"]
         assert s.dtype.name == "category"
-        # Parquet stores dictionaries in first-appearance order; the set is the vocabulary,
-        # and restoring the report's order changes no value.
-        assert sorted(s.cat.categories) == vocab
-        restored = s.cat.set_categories(vocab)
-        assert _pandas_values(restored) == [c or None for c in colors]
+        # Every row group's dictionary page is the sorted vocabulary, so pandas' categories
+        # come out in that order with no work from the reader.
+        assert list(s.cat.categories) == vocab
+        assert _pandas_values(s) == [c or None for c in colors]
 
 
-def test_every_row_group_holds_only_vocabulary_values(colors_file):
+def test_every_row_group_has_the_whole_sorted_vocabulary_as_dictionary(colors_file):
     conv, colors = colors_file
     vocab = sorted(set(colors) - {""})
     pf = pq.ParquetFile(conv.out_path)
@@ -85,11 +80,15 @@ def test_every_row_group_holds_only_vocabulary_values(colors_file):
         expected = [c or None for c in colors[i * 1000:(i + 1) * 1000]]
         for chunk in chunked.chunks:
             assert is_category_type(chunk.type), chunk.type
-            assert _dictionary_values(chunk) <= set(vocab), f"row group {i}"
+            # Identical in every row group, even those without "zebra": codes are stable.
+            assert chunk.dictionary.to_pylist() == vocab, f"row group {i}"
         assert chunked.to_pylist() == expected
-    # "zebra" only occurs in the last row group.
-    last = pf.read_row_group(9).column("color").chunks[0]
-    assert "zebra" in _dictionary_values(last)
+        meta = pf.metadata.row_group(i).column(1)
+        assert meta.has_dictionary_page
+        assert "RLE_DICTIONARY" in meta.encodings
+        present = {c for c in expected if c is not None}
+        assert meta.statistics.min == min(present) and meta.statistics.max == max(present)
+        assert meta.statistics.null_count == expected.count(None)
 
 
 def test_category_max_zero_disables_categories(convert):
@@ -154,7 +153,7 @@ def test_vocabulary_sorted_by_code_point(convert):
     report, table = convert(_column_file(values))
     assert_column_type(report, table, "x", "category")
     assert report_column(report, "x")["categories"] == sorted(set(values))
-    assert _dictionary_values(table.column("x").chunks[0]) == set(values)
+    assert table.column("x").chunks[0].dictionary.to_pylist() == sorted(set(values))
     assert table.column("x").to_pylist() == values
 
 
@@ -166,10 +165,11 @@ def test_many_categories_use_uint16_indices(convert):
     assert_column_type(report, table, "x", "category")
     assert table.schema.field("x").type.index_type == pa.uint16()
     assert table.column("x").to_pylist() == values
+    assert len(table.column("x").chunks) == 4
     for chunk in table.column("x").chunks:
-        assert _dictionary_values(chunk) <= set(values)
+        assert chunk.dictionary.to_pylist() == sorted(set(values))
     assert report_column(report, "x")["categories"] == sorted(set(values))
-    assert sorted(table.to_pandas()["x"].cat.categories) == sorted(set(values))
+    assert list(table.to_pandas()["x"].cat.categories) == sorted(set(values))
 
 
 def test_null_tokens_stay_values_in_a_category_column(convert):
@@ -182,5 +182,24 @@ def test_null_tokens_stay_values_in_a_category_column(convert):
     assert "NA" in table.column("country").chunks[0].dictionary.to_pylist()
     assert report_column(report, "country")["categories"] == ["DE", "FR", "NA", "US"]
     s = table.to_pandas()["country"]
-    assert sorted(s.cat.categories) == ["DE", "FR", "NA", "US"]
+    assert list(s.cat.categories) == ["DE", "FR", "NA", "US"]
     assert int(s.isna().sum()) == codes.count("")
+
+
+def test_stream_mode_vocabulary_grows_by_appending(convert):
+    # Stream mode infers from a sample, so values first met later join the vocabulary at its
+    # end: each row group's dictionary extends the previous one, and no code changes meaning.
+    values = ["b", "a"] * 50 + ["c"] * 500 + ["a", "d", ""] * 300
+    report, table = convert(
+        _column_file(values), "--stream", "--sample-rows", "100", "--row-group-rows", "400",
+        "--type", "i=uint32",
+    )
+    assert report["mode"] == "stream"
+    assert_column_type(report, table, "x", "category")
+    assert table.column("x").to_pylist() == [v or None for v in values]
+    dictionaries = [c.dictionary.to_pylist() for c in table.column("x").chunks]
+    assert dictionaries[0][:2] == ["a", "b"]
+    for before, after in zip(dictionaries, dictionaries[1:]):
+        assert after[: len(before)] == before
+    assert dictionaries[-1] == ["a", "b", "c", "d"]
+    assert _pandas_values(table.to_pandas()["x"]) == [v or None for v in values]
