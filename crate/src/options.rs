@@ -107,6 +107,7 @@ pub struct Options {
     pub delimiter: Option<u8>,
     /// Quote character; `Some(None)` disables quoting. Sniffed (`"` or `'`) when `None`.
     #[allow(clippy::option_option)]
+    #[serde(deserialize_with = "present")]
     pub quote: Option<Option<u8>>,
     /// Whether the first row names the columns; sniffed when `None`.
     pub header: Option<bool>,
@@ -227,5 +228,24 @@ impl Options {
             .rev()
             .find(|(n, _)| n == name)
             .map(|(_, t)| *t)
+    }
+}
+
+/// For a double option: a field that is present (even as `null`) is `Some`, so JSON can say
+/// "no quote character" (`"quote": null`) apart from "sniff it" (no `quote` key).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u8>>, D::Error> {
+    Option::<u8>::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Options;
+
+    #[test]
+    fn json_tells_no_quote_from_sniffed_quote() {
+        let parse = |s: &str| serde_json::from_str::<Options>(s).unwrap().quote;
+        assert_eq!(parse("{}"), None);
+        assert_eq!(parse(r#"{"quote": null}"#), Some(None));
+        assert_eq!(parse(r#"{"quote": 39}"#), Some(Some(b'\'')));
     }
 }

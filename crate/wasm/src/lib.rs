@@ -1,0 +1,80 @@
+//! WebAssembly bindings: the engine's push API, driven chunk by chunk from JavaScript.
+//!
+//! JavaScript owns all I/O (Blob streams, `WritableStream`s, files in Node): it feeds input
+//! chunks, drains the Parquet bytes produced so far after each one, and asks for progress.
+//! Nothing here touches the network or the DOM, so the same build serves a Web Worker and
+//! Node. Everything is exchanged as JSON text, parsed on the JavaScript side, so the two
+//! sides share one schema: the native CLI's `--json` report.
+
+mod session;
+
+pub use session::{Session, SessionError};
+
+/// `initThreadPool(n)` for JavaScript (threaded build): starts n Web Workers sharing memory.
+#[cfg(all(target_arch = "wasm32", feature = "threads"))]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings {
+    use super::{Session, SessionError};
+    use wasm_bindgen::prelude::*;
+
+    #[global_allocator]
+    static ALLOC: parquetry::alloc::CountingAlloc = parquetry::alloc::CountingAlloc;
+
+    fn to_js(e: SessionError) -> JsValue {
+        // A JSON object the JavaScript side turns into a typed `ParquetryError`.
+        JsValue::from_str(&e.to_json())
+    }
+
+    /// One conversion (or inspection). `mode`: "two-pass" (scan, then `begin_convert`, then
+    /// the same bytes again), "stream" (one pass, types from a sample) or "inspect".
+    #[wasm_bindgen(js_name = Session)]
+    pub struct JsSession(Session);
+
+    #[wasm_bindgen(js_class = Session)]
+    impl JsSession {
+        #[wasm_bindgen(constructor)]
+        pub fn new(options_json: &str, mode: &str) -> Result<JsSession, JsValue> {
+            Session::new(options_json, mode)
+                .map(JsSession)
+                .map_err(to_js)
+        }
+
+        /// Consumes one input chunk (copied into wasm memory by the caller's binding).
+        pub fn feed(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
+            self.0.feed(chunk).map_err(to_js)
+        }
+
+        /// Ends the scan pass; returns the inference as JSON. In two-pass mode the caller
+        /// then feeds the same input again.
+        pub fn end_scan(&mut self) -> Result<String, JsValue> {
+            self.0.end_scan().map_err(to_js)
+        }
+
+        /// Parquet bytes produced since the last call, copied out of wasm memory.
+        pub fn take_output(&mut self) -> Vec<u8> {
+            self.0.take_output()
+        }
+
+        /// `{phase, bytes, rows, heapBytes, peakHeapBytes}` as JSON.
+        pub fn progress(&self) -> String {
+            self.0.progress_json()
+        }
+
+        /// Ends the input and writes the footer; returns the final report as JSON. The last
+        /// bytes are left for `take_output`.
+        pub fn finish(&mut self) -> Result<String, JsValue> {
+            self.0.finish().map_err(to_js)
+        }
+    }
+
+    /// Current and peak heap bytes of this wasm instance, from the counting allocator.
+    #[wasm_bindgen(js_name = heapBytes)]
+    pub fn heap_bytes() -> Vec<f64> {
+        vec![
+            parquetry::alloc::live_bytes() as f64,
+            parquetry::alloc::peak_bytes() as f64,
+        ]
+    }
+}

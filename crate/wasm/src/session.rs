@@ -1,0 +1,288 @@
+//! A conversion driven by pushes, with its output collected for the caller to drain.
+//! Plain Rust (no wasm-bindgen types), so it is tested natively like the engine.
+
+use parquetry::convert::{Converter, Scanner, StreamConverter};
+use parquetry::error::Error;
+use parquetry::infer::Inference;
+use parquetry::options::Options;
+use parquetry::report::Progress;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// The Parquet sink: bytes accumulate here until the caller drains them. It must be `Send`
+/// (the writer encodes columns on rayon threads), hence `Arc<Mutex<…>>`.
+#[derive(Clone, Default)]
+pub struct Drain(Arc<Mutex<Vec<u8>>>);
+
+impl Drain {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Write for Drain {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+enum Stage {
+    Scan(Box<Scanner>),
+    Convert(Box<Converter<Drain>>),
+    Stream(Box<StreamConverter<Drain>>),
+    Done,
+}
+
+pub struct Session {
+    stage: Stage,
+    opts: Options,
+    out: Drain,
+    /// Two-pass conversion (scan, then convert) rather than inspection only.
+    converts: bool,
+    last: Option<Progress>,
+}
+
+/// An error for JavaScript: the engine's error code and message, and for a bad row its
+/// line, column and value.
+#[derive(Debug)]
+pub struct SessionError(Value);
+
+impl SessionError {
+    pub fn to_json(&self) -> String {
+        self.0.to_string()
+    }
+    pub fn code(&self) -> &str {
+        self.0["code"].as_str().unwrap_or("internal")
+    }
+}
+
+impl From<Error> for SessionError {
+    fn from(e: Error) -> Self {
+        let mut v = json!({ "code": e.code(), "message": e.to_string() });
+        if let Error::BadRow(r) = &e {
+            v["line"] = json!(r.line);
+            v["column"] = json!(r.column);
+            v["value"] = json!(r.value);
+            v["reason"] = json!(r.reason);
+            v["hint"] = json!(r.hint);
+        }
+        SessionError(v)
+    }
+}
+
+fn misuse(message: &str) -> SessionError {
+    SessionError(json!({ "code": "state", "message": message }))
+}
+
+impl Session {
+    /// `mode`: "two-pass", "stream" or "inspect".
+    pub fn new(options_json: &str, mode: &str) -> Result<Session, SessionError> {
+        let opts: Options = if options_json.trim().is_empty() {
+            Options::default()
+        } else {
+            serde_json::from_str(options_json).map_err(|e| {
+                SessionError(json!({ "code": "options", "message": format!("bad options: {e}") }))
+            })?
+        };
+        opts.validate()
+            .map_err(|m| SessionError(json!({ "code": "options", "message": m })))?;
+        let out = Drain::default();
+        let stage = match mode {
+            "two-pass" | "inspect" => Stage::Scan(Box::new(Scanner::new(&opts)?)),
+            "stream" => Stage::Stream(Box::new(StreamConverter::new(&opts, out.clone())?)),
+            other => return Err(misuse(&format!("unknown mode {other:?}"))),
+        };
+        Ok(Session {
+            stage,
+            opts,
+            out,
+            converts: mode == "two-pass",
+            last: None,
+        })
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), SessionError> {
+        let result = match &mut self.stage {
+            Stage::Scan(s) => s.feed(chunk).map(|_| s.progress()),
+            Stage::Convert(c) => c.feed(chunk).map(|_| c.progress()),
+            Stage::Stream(c) => c.feed(chunk).map(|_| c.progress()),
+            Stage::Done => return Err(misuse("the session is finished")),
+        };
+        match result {
+            Ok(p) => {
+                self.last = Some(p);
+                Ok(())
+            }
+            Err(e) => {
+                // An engine error ends the session: nothing more can be trusted.
+                self.stage = Stage::Done;
+                Err(e.into())
+            }
+        }
+    }
+
+    pub fn end_scan(&mut self) -> Result<String, SessionError> {
+        let Stage::Scan(scanner) = std::mem::replace(&mut self.stage, Stage::Done) else {
+            return Err(misuse("end_scan outside the scan pass"));
+        };
+        let inference = scanner.finish()?;
+        let summary = inference_json(&inference);
+        if self.converts {
+            self.stage = Stage::Convert(Box::new(Converter::new(
+                inference,
+                &self.opts,
+                self.out.clone(),
+            )?));
+        }
+        Ok(summary.to_string())
+    }
+
+    pub fn take_output(&mut self) -> Vec<u8> {
+        self.out.take()
+    }
+
+    pub fn progress_json(&self) -> String {
+        let (phase, bytes, rows) = match &self.last {
+            Some(p) => (json!(p.phase), p.bytes, p.rows),
+            None => (json!("sniff"), 0, 0),
+        };
+        json!({
+            "phase": phase,
+            "bytes": bytes,
+            "rows": rows,
+            "heapBytes": parquetry::alloc::live_bytes(),
+            "peakHeapBytes": parquetry::alloc::peak_bytes(),
+        })
+        .to_string()
+    }
+
+    pub fn finish(&mut self) -> Result<String, SessionError> {
+        let report = match std::mem::replace(&mut self.stage, Stage::Done) {
+            Stage::Convert(c) => c.finish()?.0,
+            Stage::Stream(c) => c.finish()?.0,
+            Stage::Scan(_) => return Err(misuse("finish before the scan pass ended")),
+            Stage::Done => return Err(misuse("the session is finished")),
+        };
+        serde_json::to_string(&report)
+            .map_err(|e| misuse(&format!("cannot serialise the report: {e}")))
+    }
+}
+
+/// What a conversion would produce, for previews: dialect and per-column types.
+fn inference_json(inf: &Inference) -> Value {
+    let columns: Vec<Value> = inf
+        .columns
+        .iter()
+        .map(|c| {
+            let categories = match &c.kind {
+                parquetry::infer::Kind::Category(v) => json!(v.values),
+                _ => Value::Null,
+            };
+            json!({
+                "name": c.name,
+                "type": c.kind.name(),
+                "forced": c.forced,
+                "distinct": c.distinct,
+                "decimals": c.decimals,
+                "categories": categories,
+            })
+        })
+        .collect();
+    json!({
+        "dialect": inf.dialect,
+        "encoding": inf.encoding,
+        "bom": inf.bom,
+        "rowsScanned": inf.rows_scanned,
+        "sampledRows": inf.sampled_rows,
+        "columns": columns,
+        "timingsMs": { "sniff": inf.sniff_ms, "scan": inf.scan_ms },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &[u8] = b"zip,qty,day\n00501,3,2024-01-02\n90210,250,2024-03-04\n";
+
+    fn run(mode: &str, chunk: usize) -> (String, Vec<u8>) {
+        let mut s = Session::new("{}", mode).unwrap();
+        let mut out = Vec::new();
+        let passes = if mode == "two-pass" { 2 } else { 1 };
+        for pass in 0..passes {
+            for c in CSV.chunks(chunk) {
+                s.feed(c).unwrap();
+                out.extend(s.take_output());
+            }
+            if mode == "two-pass" && pass == 0 {
+                s.end_scan().unwrap();
+            }
+        }
+        let report = s.finish().unwrap();
+        out.extend(s.take_output());
+        (report, out)
+    }
+
+    #[test]
+    fn two_pass_and_stream_give_a_parquet_file_and_a_report() {
+        for mode in ["two-pass", "stream"] {
+            for chunk in [1, 7, 4096] {
+                let (report, out) = run(mode, chunk);
+                let r: Value = serde_json::from_str(&report).unwrap();
+                assert_eq!(r["rows_written"], 2, "{mode}");
+                assert_eq!(r["bytes_out"], out.len() as u64);
+                assert_eq!(&out[..4], b"PAR1");
+                assert_eq!(&out[out.len() - 4..], b"PAR1");
+                let types: Vec<&str> = r["columns"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["type"].as_str().unwrap())
+                    .collect();
+                assert_eq!(types, ["text", "uint8", "date"]);
+            }
+        }
+    }
+
+    #[test]
+    fn inspect_reports_types_without_output() {
+        let mut s = Session::new("", "inspect").unwrap();
+        s.feed(CSV).unwrap();
+        let inf: Value = serde_json::from_str(&s.end_scan().unwrap()).unwrap();
+        assert_eq!(inf["columns"][1]["type"], "uint8");
+        assert_eq!(inf["rowsScanned"], 2);
+        assert!(s.take_output().is_empty());
+        assert_eq!(s.finish().unwrap_err().code(), "state");
+    }
+
+    #[test]
+    fn errors_carry_code_line_column_and_value() {
+        let mut s = Session::new(r#"{"sampleRows": 1}"#, "stream").unwrap();
+        s.feed(b"n\n1\n2\nx\n").unwrap();
+        let e = s.finish().unwrap_err();
+        let v: Value = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(v["code"], "bad_row");
+        assert_eq!(v["line"], 4);
+        assert_eq!(v["column"], "n");
+        assert_eq!(v["value"], "x");
+        assert_eq!(
+            Session::new(r#"{"compression": "rar"}"#, "two-pass")
+                .err()
+                .unwrap()
+                .code(),
+            "options"
+        );
+        assert_eq!(
+            Session::new("{}", "sideways").err().unwrap().code(),
+            "state"
+        );
+    }
+}

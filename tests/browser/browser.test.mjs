@@ -1,0 +1,143 @@
+// The npm package in headless Chromium (Debian's), loaded without a bundler from a plain
+// static server: threaded when the server sends COOP/COEP, single-threaded otherwise.
+// Every Parquet file made in the browser is read back by pyarrow and compared cell by cell.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WORK = `${ROOT}target/browser-tests`;
+const BIG_MB = Number(process.env.PARQUETRY_BROWSER_MB ?? 20);
+
+mkdirSync(WORK, { recursive: true });
+execFileSync('python3', [`${ROOT}bench/native.py`, '--mb', String(BIG_MB), '--generate-only'], { stdio: 'inherit' });
+const BIG = `bench/out/data_${BIG_MB}mb_v1.csv`;
+
+function fixture(name, text) {
+  writeFileSync(`${WORK}/${name}`, text);
+  return `/target/browser-tests/${name}`;
+}
+
+function readBack(csvPath, result, name) {
+  assert.ok(result.ok, JSON.stringify(result.error));
+  const out = `${WORK}/${name}.parquet`;
+  writeFileSync(out, Buffer.from(result.parquet, 'base64'));
+  return execFileSync('python3', [`${ROOT}tests/browser/check.py`, `${ROOT}${csvPath.replace(/^\//, '')}`, out]).toString();
+}
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+});
+after(async () => browser?.close());
+
+async function openPage(isolate) {
+  const server = await serve({ isolate });
+  const page = await browser.newPage();
+  const foreign = [];
+  // Nothing may leave the machine: any request off the test server fails the test.
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(server.origin)) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.origin}/tests/browser/page.html`);
+  await page.waitForFunction(() => window.ready === true);
+  return { page, server, foreign, errors };
+}
+
+for (const isolate of [true, false]) {
+  describe(isolate ? 'threaded build (COOP/COEP)' : 'single-threaded build (no COOP/COEP)', () => {
+    let ctx;
+    before(async () => {
+      ctx = await openPage(isolate);
+    });
+    after(async () => {
+      assert.deepEqual(ctx.foreign, [], 'requests left the machine');
+      assert.deepEqual(ctx.errors, []);
+      await ctx.page.close();
+      await ctx.server.close();
+    });
+
+    test(`converts a ${BIG_MB} MB mixed CSV; pyarrow reads back every cell`, async () => {
+      const r = await ctx.page.evaluate((url) => window.runConvert(url), `/${BIG}`);
+      assert.ok(r.ok, JSON.stringify(r.error));
+      assert.equal(r.build.threaded, isolate, r.build.reason);
+      if (isolate) assert.ok(r.build.threads > 1, `threads: ${r.build.threads}`);
+      assert.equal(r.report.mode, 'two-pass');
+      assert.equal(r.rowsIn, r.rowsWritten + r.rowsRejected);
+      assert.ok(r.hadBlob);
+      const phases = new Set(r.progress.map((p) => p.phase));
+      assert.ok(phases.has('scan') && phases.has('convert'), [...phases].join());
+      const last = r.progress.at(-1);
+      assert.ok(last.wasmMemoryBytes > 0 && last.peakWasmMemoryBytes >= last.wasmMemoryBytes);
+      assert.ok(r.peakWasmMemoryBytes < 256 * 2 ** 20, `peak wasm memory ${r.peakWasmMemoryBytes}`);
+      console.log(readBack(`/${BIG}`, r, `big-${isolate}`));
+    });
+
+    test('a ReadableStream input converts in one pass; gzip input is decompressed', async () => {
+      const csv = fixture('small.csv', 'zip,qty,day,city\n00501,3,2024-01-02,Oslo\n90210,250,2024-03-04,Oslo\n10001,,2024-05-06,Bern\n');
+      const s = await ctx.page.evaluate((url) => window.runConvert(url, {}, { stream: true }), csv);
+      assert.equal(s.report.mode, 'stream');
+      readBack(csv, s, 'stream');
+      const g = await ctx.page.evaluate((url) => window.runConvert(url, {}, { gzip: true }), csv);
+      assert.equal(g.report.mode, 'two-pass');
+      assert.deepEqual(g.report.columns.map((c) => c.type), ['text', 'uint8', 'date', 'category']);
+      readBack(csv, g, 'gzip');
+    });
+
+    test('output to a WritableStream, not a Blob', async () => {
+      const csv = fixture('w.csv', 'a,b\n1,x\n2,y\n3,z\n');
+      const r = await ctx.page.evaluate((url) => window.runConvert(url, {}, { writable: true }), csv);
+      assert.equal(r.hadBlob, false);
+      readBack(csv, r, 'writable');
+    });
+
+    test('a bad row is a typed error naming line, column and value', async () => {
+      const csv = fixture('bad.csv', 'n,m\n1,2\n3\n');
+      const r = await ctx.page.evaluate((url) => window.runConvert(url), csv);
+      assert.equal(r.ok, false);
+      assert.equal(r.error.isParquetryError, true);
+      assert.equal(r.error.code, 'bad_row');
+      assert.equal(r.error.line, 3);
+      assert.match(r.error.message, /line 3/);
+      const o = await ctx.page.evaluate((url) => window.runConvert(url, { compression: 'rar' }), csv);
+      assert.equal(o.error.code, 'options');
+      const e = await ctx.page.evaluate((url) => window.runConvert(url), fixture('empty.csv', ''));
+      assert.equal(e.error.code, 'empty_input');
+    });
+
+    test('collected bad rows come back; rows in = written + rejected', async () => {
+      const csv = fixture('collect.csv', 'n,m\n1,2\n3\n4,5\n6,7,8\n');
+      const r = await ctx.page.evaluate((url) => window.runConvert(url, { badRows: 'collect' }), csv);
+      assert.ok(r.ok, JSON.stringify(r.error));
+      assert.equal(r.rowsIn, 4);
+      assert.equal(r.rowsWritten, 2);
+      assert.deepEqual(r.rejected.map((x) => x.line), [3, 5]);
+    });
+
+    test('inspect gives the schema without converting', async () => {
+      const csv = fixture('inspect.csv', 'zip,qty\n00501,3\n90210,250\n');
+      const r = await ctx.page.evaluate((url) => window.runInspect(url), csv);
+      assert.ok(r.ok, JSON.stringify(r.error));
+      assert.deepEqual(r.inference.columns.map((c) => [c.name, c.type]), [['zip', 'text'], ['qty', 'uint8']]);
+    });
+
+    test('cancelling stops promptly and never closes the output as complete', async () => {
+      const r = await ctx.page.evaluate((url) => window.runCancel(url), `/${BIG}`);
+      assert.equal(r.ok, false);
+      assert.ok(r.started, 'cancelled before the convert phase');
+      assert.equal(r.error.code, 'aborted');
+      assert.equal(r.error.name, 'AbortError');
+      assert.ok(r.msToReject < 1000, `${r.msToReject} ms`);
+      assert.equal(r.closed, false);
+    });
+  });
+}

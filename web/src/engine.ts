@@ -1,0 +1,39 @@
+// Loads one of the two wasm builds. The threaded one needs SharedArrayBuffer, which browsers
+// only give cross-origin isolated pages (COOP/COEP headers); otherwise the single-threaded
+// build runs. Both are emitted by scripts/build-wasm.sh into ./wasm/{mt,st}.
+
+import type { WasmEngine } from './drive.js';
+
+export interface BuildInfo {
+  threaded: boolean;
+  threads: number;
+  /** Why this build was chosen, in words for a person. */
+  reason: string;
+}
+
+/** Which build can run here, and why. `threads`: 1 forces the single-threaded build. */
+export function chooseBuild(threads?: number): BuildInfo {
+  const cores = (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 1;
+  if (threads === 1) return { threaded: false, threads: 1, reason: 'one thread was asked for' };
+  if (typeof SharedArrayBuffer === 'undefined' || !(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated) {
+    return {
+      threaded: false,
+      threads: 1,
+      reason: 'the page is not cross-origin isolated (it needs the COOP/COEP headers), so threads are unavailable',
+    };
+  }
+  const n = Math.max(1, Math.min(threads ?? cores, cores));
+  return { threaded: true, threads: n, reason: `cross-origin isolated: ${n} threads` };
+}
+
+export async function loadEngine(build: BuildInfo): Promise<WasmEngine> {
+  if (build.threaded) {
+    const m = await import('./wasm/mt/parquetry_wasm.js');
+    const exports = await m.default();
+    await m.initThreadPool(build.threads);
+    return { Session: m.Session, memory: exports.memory };
+  }
+  const m = await import('./wasm/st/parquetry_wasm.js');
+  const exports = await m.default();
+  return { Session: m.Session, memory: exports.memory };
+}

@@ -1,0 +1,23 @@
+// Messages between the page (index.ts) and the conversion worker (worker.ts).
+
+import type { ErrorInfo } from './errors.js';
+import type { BuildInfo } from './engine.js';
+import type { Inference, Progress, Report } from './types.js';
+
+export interface Job {
+  kind: 'convert' | 'inspect';
+  input: Blob | ReadableStream<Uint8Array>;
+  output?: WritableStream<Uint8Array>;
+  /** Engine options as JSON. */
+  options: string;
+  threads?: number;
+}
+
+export type FromWorker =
+  | { type: 'build'; build: BuildInfo }
+  | { type: 'progress'; progress: Progress }
+  | { type: 'converted'; report: Report; peakWasmMemoryBytes: number; output?: Blob }
+  | { type: 'inspected'; inference: Inference }
+  | { type: 'error'; error: ErrorInfo };
+
+export type ToWorker = { type: 'run'; job: Job } | { type: 'abort' };

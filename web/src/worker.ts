@@ -1,0 +1,59 @@
+// The conversion worker: loads the engine and runs one job, so the page never blocks.
+// Memory is freed by ending the worker when the job is over or cancelled.
+
+import { drive, inspectSource, type Source } from './drive.js';
+import { chooseBuild, loadEngine } from './engine.js';
+import { errorInfo, ParquetryError } from './errors.js';
+import type { FromWorker, Job, ToWorker } from './protocol.js';
+import type { Progress } from './types.js';
+
+const abort = new AbortController();
+const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
+
+async function run(job: Job): Promise<void> {
+  const build = chooseBuild(job.threads);
+  post({ type: 'build', build });
+  const engine = await loadEngine(build);
+  const input = job.input;
+  const source: Source = input instanceof Blob ? { reread: () => input.stream() } : { once: input };
+  const hooks = {
+    signal: abort.signal,
+    totalBytes: input instanceof Blob ? input.size : undefined,
+    onProgress: (progress: Progress) => post({ type: 'progress', progress }),
+  };
+  if (job.kind === 'inspect') {
+    post({ type: 'inspected', inference: await inspectSource(engine, source, job.options, hooks) });
+    return;
+  }
+  if (job.output) {
+    const writer = job.output.getWriter();
+    try {
+      const done = await drive(engine, source, job.options, {
+        ...hooks,
+        onOutput: async (bytes) => {
+          await writer.ready;
+          await writer.write(bytes);
+        },
+      });
+      await writer.close();
+      post({ type: 'converted', ...done });
+    } catch (e) {
+      // Abort, never close: the destination must not look like a complete file.
+      await writer.abort(e).catch(() => {});
+      throw e;
+    }
+    return;
+  }
+  const parts: Uint8Array[] = [];
+  const done = await drive(engine, source, job.options, { ...hooks, onOutput: (bytes) => void parts.push(bytes) });
+  post({ type: 'converted', ...done, output: new Blob(parts as BlobPart[], { type: 'application/vnd.apache.parquet' }) });
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  if (msg.type === 'abort') {
+    abort.abort(new ParquetryError({ code: 'aborted', message: 'conversion cancelled' }));
+    return;
+  }
+  run(msg.job).catch((e) => post({ type: 'error', error: errorInfo(e) }));
+};
