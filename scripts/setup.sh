@@ -23,3 +23,14 @@ if ((${#missing[@]})); then
   log "installing Python packages: ${missing[*]}"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${missing[@]}"
 fi
+
+# The browser side: Debian's Chromium and its driver (headless tests), npm packages.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  log "installing chromium and chromium-driver from Debian's packages"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+if [[ ! -d node_modules/playwright-core || ! -d node_modules/typescript ]]; then
+  log "installing npm packages"
+  npm ci --no-fund --no-audit --loglevel=error
+fi

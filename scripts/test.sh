@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, from a clean clone: formatting, lints, Rust unit, property and
-# regression tests, then the read-back suite (pyarrow and pandas reading our Parquet).
+# regression tests, the read-back suite (pyarrow and pandas reading our Parquet), then the
+# npm package: wasm builds, the read-back suite again through its Node CLI, and headless
+# Chromium tests of both wasm builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,3 +19,11 @@ step "release build for the read-back suite"
 cargo build --release --locked --bin parquetry
 step "read-back suite (pyarrow, pandas)"
 PARQUETRY_BIN="$PWD/target/release/parquetry" python3 -m pytest crate/tests/readback -q -p no:cacheprovider
+step "npm package: wasm builds and TypeScript"
+bash scripts/build-web.sh
+step "TypeScript types of the tests' view of the package"
+npx tsc -p web/tsconfig.json --noEmit
+step "read-back suite through the npm CLI (wasm in Node)"
+PARQUETRY_BIN="$PWD/tests/node/parquetry-node" python3 -m pytest crate/tests/readback -q -p no:cacheprovider
+step "browser tests (headless Chromium: threaded and single-threaded builds)"
+node --test --test-concurrency=1 tests/browser/

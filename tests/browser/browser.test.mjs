@@ -83,7 +83,7 @@ for (const isolate of [true, false]) {
     });
 
     test('a ReadableStream input converts in one pass; gzip input is decompressed', async () => {
-      const csv = fixture('small.csv', 'zip,qty,day,city\n00501,3,2024-01-02,Oslo\n90210,250,2024-03-04,Oslo\n10001,,2024-05-06,Bern\n');
+      const csv = fixture('small.csv', 'zip,qty,day,city\n00501,3,2024-01-02,Oslo\n90210,250,2024-03-04,Oslo\n10001,,2024-05-06,Bern\n02134,7,2024-07-08,Oslo\n');
       const s = await ctx.page.evaluate((url) => window.runConvert(url, {}, { stream: true }), csv);
       assert.equal(s.report.mode, 'stream');
       readBack(csv, s, 'stream');

@@ -198,10 +198,13 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// exitCode, not exit(): exit() would cut off a large --json report still being piped.
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (e) => {
     console.error(`error: ${errorInfo(e).message}`);
-    process.exit(1);
+    process.exitCode = 1;
   },
 );
