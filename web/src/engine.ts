@@ -29,6 +29,9 @@ export function chooseBuild(threads?: number): BuildInfo {
 export async function loadEngine(build: BuildInfo): Promise<WasmEngine> {
   if (build.threaded) {
     const m = await import('./wasm/mt/parquetry_wasm.js');
+    // wasm-bindgen-rayon's thread workers import this same module and call this export.
+    // Naming it here stops bundlers (Vite/Rollup) from dropping it as unused.
+    if (typeof m.wbg_rayon_start_worker !== 'function') throw new Error('threaded build lacks its worker entry');
     const exports = await m.default();
     await m.initThreadPool(build.threads);
     return { Session: m.Session, memory: exports.memory };
