@@ -1,0 +1,71 @@
+// Browser benchmark: converts a generated mixed-type CSV in headless Chromium with the
+// threaded build, next to DuckDB-Wasm ingesting the same file in the same browser
+// (`CREATE TABLE t AS SELECT * FROM read_csv(...)`; DuckDB-Wasm cannot write Parquet
+// offline) and next to our native CLI on the same machine. Figures are ratios from one run.
+//
+//   node bench/browser.mjs [--mb 100] [--runs 3] [--write BENCHMARKS.md]
+//
+// Needs `npm test` (or scripts/build-web.sh and a release build) to have run once.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from '../tests/browser/serve.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { mb: { type: 'string', default: '100' }, runs: { type: 'string', default: '3' }, write: { type: 'string' } } });
+const mb = Number(values.mb);
+const runs = Number(values.runs);
+execFileSync('python3', [`${ROOT}bench/native.py`, '--mb', String(mb), '--generate-only'], { stdio: 'inherit' });
+const csv = `bench/out/data_${mb}mb_v1.csv`;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const server = await serve({ isolate: true });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const page = await browser.newPage();
+await page.route('**/*', (r) => (r.request().url().startsWith(server.origin) ? r.continue() : r.abort()));
+await page.goto(`${server.origin}/bench/browser.html`);
+await page.waitForFunction(() => window.ready === true);
+
+const ours = [];
+const duck = [];
+const native = [];
+for (let i = 0; i < runs; i++) {
+  ours.push(await page.evaluate((u) => window.runOurs(u), `/${csv}`));
+  duck.push(await page.evaluate((u) => window.runDuckdb(u), `/${csv}`));
+  const t0 = performance.now();
+  execFileSync(`${ROOT}target/release/parquetry`, [`${ROOT}${csv}`, '-o', '/tmp/parquetry-bench-native.parquet', '-q']);
+  native.push(performance.now() - t0);
+  console.error(`run ${i + 1}: ours ${ours.at(-1).ms.toFixed(0)} ms, duckdb ${duck.at(-1).ms.toFixed(0)} ms, native ${native.at(-1).toFixed(0)} ms`);
+}
+await browser.close();
+await server.close();
+
+const bytes = ours[0].bytesIn;
+const oursMs = median(ours.map((r) => r.ms));
+const duckMs = median(duck.map((r) => r.ms));
+const nativeMs = median(native);
+const mbs = (ms) => (bytes / 1e6 / (ms / 1000)).toFixed(1);
+const fmtMB = (b) => (b == null ? 'n/a' : (b / 1e6).toFixed(1));
+const date = new Date().toISOString().slice(0, 10);
+const section = `<!-- browser-bench:${date} -->
+## Browser benchmark, ${date}
+
+\`node bench/browser.mjs --mb ${mb} --runs ${runs}\`: ${(bytes / 1e6).toFixed(1)} MB, ${ours[0].rows.toLocaleString('en')} rows, 12 columns, headless Chromium (Debian), page cross-origin isolated; median of ${runs}.
+
+| what | median s | MB/s | memory MB | notes |
+|---|---:|---:|---:|---|
+| parquetry, threaded wasm (${ours[0].build.threads} threads) | ${(oursMs / 1000).toFixed(2)} | ${mbs(oursMs)} | ${fmtMB(Math.max(...ours.map((r) => r.peakWasmMemoryBytes)))} peak wasm memory | whole \`convert(file)\` call: worker start, two passes, zstd Parquet of ${fmtMB(ours[0].bytesOut)} MB |
+| DuckDB-Wasm 1.32 (eh build) | ${(duckMs / 1000).toFixed(2)} | ${mbs(duckMs)} | ${fmtMB(duck[0].memoryBytes)} after ingest (\`duckdb_memory()\`) | the \`CREATE TABLE … read_csv\` query only; no Parquet written |
+| parquetry native CLI | ${(nativeMs / 1000).toFixed(2)} | ${mbs(nativeMs)} | | whole process |
+
+**Ratios:** ours/DuckDB-Wasm speed **${(duckMs / oursMs).toFixed(2)}×** (target ≥ 2×); browser/native time **${(oursMs / nativeMs).toFixed(2)}×** (target ≤ 1.5×).
+<!-- /browser-bench -->
+`;
+console.log(section);
+if (values.write) {
+  const path = `${ROOT}${values.write}`;
+  const old = readFileSync(path, 'utf8').replace(/<!-- browser-bench:[\s\S]*?<!-- \/browser-bench -->\n?/, '');
+  writeFileSync(path, `${old.trimEnd()}\n\n${section}`);
+}
