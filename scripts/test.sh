@@ -21,6 +21,11 @@ step "read-back suite (pyarrow, pandas)"
 PARQUETRY_BIN="$PWD/target/release/parquetry" python3 -m pytest crate/tests/readback -q -p no:cacheprovider
 step "npm package: wasm builds and TypeScript"
 bash scripts/build-web.sh
+step "wasm-bindgen tests of the bindings (single-threaded build, headless Chromium)"
+CC_wasm32_unknown_unknown=clang-14 AR_wasm32_unknown_unknown=llvm-ar-14 \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  CHROMEDRIVER=/usr/bin/chromedriver \
+  cargo test --locked -p parquetry-wasm --target wasm32-unknown-unknown
 step "TypeScript types of the tests' view of the package"
 npx tsc -p web/tsconfig.json --noEmit
 step "read-back suite through the npm CLI (wasm in Node)"

@@ -15,7 +15,7 @@ pub use session::{Session, SessionError};
 pub use wasm_bindgen_rayon::init_thread_pool;
 
 #[cfg(target_arch = "wasm32")]
-mod bindings {
+pub mod bindings {
     use super::{Session, SessionError};
     use wasm_bindgen::prelude::*;
 
