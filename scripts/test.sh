@@ -32,5 +32,5 @@ step "read-back suite through the npm CLI (wasm in Node)"
 PARQUETRY_BIN="$PWD/tests/node/parquetry-node" python3 -m pytest crate/tests/readback -q -p no:cacheprovider
 step "browser tests (headless Chromium: threaded and single-threaded builds)"
 node --test --test-concurrency=1 tests/browser/
-step "the packed package in a fresh Vite app (npm pack, install, vite build, vite preview)"
+step "the packed package in a fresh Vite app (npm pack, install, vite build, vite preview with and without COOP/COEP)"
 node --test tests/vite-app/
