@@ -4,6 +4,10 @@
 // offline) and next to our native CLI on the same machine. Figures are ratios from one run.
 //
 //   node bench/browser.mjs [--mb 100] [--runs 3] [--write BENCHMARKS.md]
+//   node bench/browser.mjs --scale 100,1000 [--write BENCHMARKS.md]
+//
+// `--scale` converts each size once with ours only and reports peak wasm memory per size:
+// memory must not grow with the file.
 //
 // Needs `npm test` (or scripts/build-web.sh and a release build) to have run once.
 import { execFileSync } from 'node:child_process';
@@ -14,7 +18,7 @@ import { chromium } from 'playwright-core';
 import { serve } from '../tests/browser/serve.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '100' }, runs: { type: 'string', default: '3' }, write: { type: 'string' } } });
+const { values } = parseArgs({ options: { mb: { type: 'string', default: '100' }, runs: { type: 'string', default: '3' }, write: { type: 'string' }, scale: { type: 'string' } } });
 const mb = Number(values.mb);
 const runs = Number(values.runs);
 execFileSync('python3', [`${ROOT}bench/native.py`, '--mb', String(mb), '--generate-only'], { stdio: 'inherit' });
@@ -27,6 +31,40 @@ const page = await browser.newPage();
 await page.route('**/*', (r) => (r.request().url().startsWith(server.origin) ? r.continue() : r.abort()));
 await page.goto(`${server.origin}/bench/browser.html`);
 await page.waitForFunction(() => window.ready === true);
+
+if (values.scale) {
+  const rows = [];
+  for (const size of values.scale.split(',').map(Number)) {
+    execFileSync('python3', [`${ROOT}bench/native.py`, '--mb', String(size), '--generate-only'], { stdio: 'inherit' });
+    const r = await page.evaluate((u) => window.runOurs(u), `/bench/out/data_${size}mb_v1.csv`);
+    console.error(`${size} MB: ${r.ms.toFixed(0)} ms, peak wasm memory ${(r.peakWasmMemoryBytes / 1e6).toFixed(1)} MB`);
+    rows.push(r);
+  }
+  await browser.close();
+  await server.close();
+  const date = new Date().toISOString().slice(0, 10);
+  const first = rows[0];
+  const last = rows.at(-1);
+  const section = `<!-- browser-scale:${date} -->
+## Browser memory at scale, ${date}
+
+\`node bench/browser.mjs --scale ${values.scale}\`: the same generated mixed CSV at each size, converted once by \`convert(file)\` with the threaded build (${first.build.threads} threads) in headless Chromium, default row groups.
+
+| input MB | rows | s | MB/s | peak wasm memory MB | engine peak heap MB | output MB |
+|---:|---:|---:|---:|---:|---:|---:|
+${rows.map((r) => `| ${(r.bytesIn / 1e6).toFixed(0)} | ${r.rows.toLocaleString('en')} | ${(r.ms / 1000).toFixed(1)} | ${(r.bytesIn / 1e3 / r.ms).toFixed(1)} | ${(r.peakWasmMemoryBytes / 1e6).toFixed(1)} | ${(r.peakHeapBytes / 1e6).toFixed(1)} | ${(r.bytesOut / 1e6).toFixed(1)} |`).join('\n')}
+
+Input ×${(last.bytesIn / first.bytesIn).toFixed(1)} → peak wasm memory ×${(last.peakWasmMemoryBytes / first.peakWasmMemoryBytes).toFixed(2)}.
+<!-- /browser-scale -->
+`;
+  console.log(section);
+  if (values.write) {
+    const path = `${ROOT}${values.write}`;
+    const old = readFileSync(path, 'utf8').replace(/<!-- browser-scale:[\s\S]*?<!-- \/browser-scale -->\n?/, '');
+    writeFileSync(path, `${old.trimEnd()}\n\n${section}`);
+  }
+  process.exit(0);
+}
 
 const ours = [];
 const duck = [];
