@@ -574,12 +574,14 @@ impl<W: Write + Send> ConvertState<W> {
     fn finish(mut self, rows_in: u64, bytes_in: u64) -> Result<(Report, W)> {
         self.end_row_group()?;
         let enc = self.inf.encoding;
+        let bytes = self.sink.column_bytes();
         let columns: Vec<ColumnReport> = self
             .inf
             .columns
             .iter()
             .zip(&self.written)
-            .map(|(c, w)| ColumnReport {
+            .zip(bytes)
+            .map(|((c, w), &bytes)| ColumnReport {
                 name: c.name.clone(),
                 type_name: c.kind.name(),
                 forced: c.forced,
@@ -591,6 +593,7 @@ impl<W: Write + Send> ConvertState<W> {
                     _ => c.distinct,
                 },
                 decimals: c.decimals,
+                bytes,
                 categories: match &c.kind {
                     Kind::Category(v) => Some(v.values.clone()),
                     _ => None,

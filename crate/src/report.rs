@@ -45,6 +45,9 @@ pub struct ColumnReport {
     pub max: Option<String>,
     pub distinct: Option<usize>,
     pub decimals: Option<u32>,
+    /// Compressed bytes of the column's chunks in the Parquet file (pages and dictionaries,
+    /// without the footer's metadata).
+    pub bytes: u64,
     /// A category column's vocabulary in code order: sorted in two-pass mode; in stream mode
     /// the sample's values sorted, then later ones as met. Every row group's dictionary page
     /// holds this list (in stream mode, the part of it known by then).

@@ -49,6 +49,8 @@ pub struct ParquetSink<W: Write + Send> {
     /// Column writers of the row group being written.
     open: Option<Vec<ColumnSink>>,
     groups: usize,
+    /// Compressed bytes of each column's chunks so far (data and dictionary pages).
+    column_bytes: Vec<u64>,
 }
 
 /// Where one column of the open row group goes: category columns are encoded by us, with
@@ -100,6 +102,7 @@ impl<W: Write + Send> ParquetSink<W> {
         let writer =
             SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), Arc::new(props))?;
         let factory = ArrowRowGroupWriterFactory::new(&writer, schema.clone());
+        let schema_len = schema.fields().len();
         Ok(ParquetSink {
             parquet_schema: Arc::new(parquet_schema),
             writer,
@@ -109,6 +112,7 @@ impl<W: Write + Send> ParquetSink<W> {
             statistics: opts.statistics,
             open: None,
             groups: 0,
+            column_bytes: vec![0; schema_len],
         })
     }
 
@@ -176,13 +180,21 @@ impl<W: Write + Send> ParquetSink<W> {
                 ColumnDone::Category(c) => c.append_to(&mut rg)?,
             }
         }
-        rg.close()?;
+        let meta = rg.close()?;
+        for (bytes, chunk) in self.column_bytes.iter_mut().zip(meta.columns()) {
+            *bytes += chunk.compressed_size().max(0) as u64;
+        }
         self.groups += 1;
         Ok(())
     }
 
     pub fn row_groups(&self) -> usize {
         self.groups
+    }
+
+    /// Compressed bytes per column in the row groups written so far.
+    pub fn column_bytes(&self) -> &[u64] {
+        &self.column_bytes
     }
 
     /// Writes the footer with `metadata` and hands back the sink and the file's size.

@@ -16,6 +16,8 @@ export interface ColumnReport {
   max: string | null;
   distinct: number | null;
   decimals: number | null;
+  /** Compressed bytes of the column's chunks in the Parquet file. */
+  bytes: number;
   /** A category column's vocabulary, in code order. */
   categories?: string[];
 }

@@ -268,6 +268,18 @@ def test_report_shape_and_sizes(convert):
     assert isinstance(rep["peak_heap_bytes"], int) and rep["peak_heap_bytes"] > 0
 
 
+def test_report_bytes_per_column_match_the_file(convert):
+    """Each column's `bytes` is what pyarrow finds in its chunks, summed over row groups."""
+    rows = mixed_rows(5000)
+    conv = convert.run(csv_text(HEADER, rows).encode(), "--row-group-rows", "1500")
+    meta = pq.ParquetFile(conv.out_path).metadata
+    assert meta.num_row_groups == 4
+    for j, col in enumerate(conv.report["columns"]):
+        in_file = sum(meta.row_group(i).column(j).total_compressed_size for i in range(meta.num_row_groups))
+        assert col["bytes"] == in_file, (col["name"], col["bytes"], in_file)
+        assert in_file > 0
+
+
 def test_thread_count_does_not_change_the_output(convert):
     rows = mixed_rows(20_000)
     data = csv_text(HEADER, rows)
