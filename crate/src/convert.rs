@@ -54,7 +54,12 @@ struct ScanState {
     /// Columns forced to be categories keep more distinct values than the others.
     forced_categories: Vec<String>,
     distinct_cap: usize,
+    /// The first few distinct non-empty values of each column, for previews.
+    samples: Vec<Vec<Box<[u8]>>>,
 }
+
+/// Sample values kept per column for previews.
+const SAMPLES: usize = 5;
 
 impl ScanState {
     /// Sets up one statistics slot per column, once the first record says how many.
@@ -77,11 +82,30 @@ impl ScanState {
             .collect();
     }
 
+    /// Keeps each column's first distinct values until every column has [`SAMPLES`]. Only
+    /// the first rows are looked at (a column of mostly empty fields may show fewer).
+    fn keep_samples(&mut self, batch: &Batch, sound: &[usize]) {
+        let width = self.columns.len();
+        if self.samples.len() == width && self.samples.iter().all(|s| s.len() >= SAMPLES) {
+            return;
+        }
+        self.samples.resize_with(width, Vec::new);
+        for &i in sound.iter().take(1000) {
+            for (c, kept) in self.samples.iter_mut().enumerate() {
+                let f = batch.field(i, c);
+                if kept.len() < SAMPLES && !f.is_empty() && !kept.iter().any(|k| **k == *f) {
+                    kept.push(f.into());
+                }
+            }
+        }
+    }
+
     /// Observes the batch's fields in tiles of one column by [`TILE_ROWS`] rows, each tile
     /// on its own task, and merges the tiles' findings.
     fn process(&mut self, batch: &Batch, encoding: Encoding) {
         // Rows that will be rejected anyway must not steer the types.
         let sound = batch.sound_rows(self.columns.len());
+        self.keep_samples(batch, &sound);
         // An ASCII batch is valid UTF-8 field by field; only others need a look at each field.
         let check_utf8 = self.utf8_ok && encoding == Encoding::Utf8 && !batch.is_ascii();
         let (tokens, columns) = (&self.tokens, &self.columns);
@@ -148,9 +172,31 @@ impl Scanner {
                 forced_categories,
                 // Distinct values are counted up to at least 1000 so reports can show them.
                 distinct_cap: opts.category_max.max(1000),
+                samples: Vec::new(),
             },
             started: Instant::now(),
         })
+    }
+
+    /// A scanner of the first `rows` data rows only, for a quick preview of a large input.
+    pub fn sampling(opts: &Options, rows: u64) -> Result<Scanner> {
+        let mut scanner = Scanner::new(opts)?;
+        scanner.reader.limit = Some(rows);
+        Ok(scanner)
+    }
+
+    /// A sampling scanner has its rows: the caller may stop reading.
+    pub fn has_sample(&self) -> bool {
+        self.reader.limit.is_some_and(|l| self.reader.rows > l)
+    }
+
+    /// Ends a sampling scan: types from the rows sampled, leaving out the record the input
+    /// was cut in. When the input ended first, this is [`Scanner::finish`].
+    pub fn finish_sample(self) -> Result<Inference> {
+        match self.reader.limit {
+            Some(limit) if self.has_sample() => self.into_inference(Some(limit)),
+            _ => self.finish(),
+        }
     }
 
     /// Feeds the next chunk of the input.
@@ -233,6 +279,7 @@ impl Scanner {
                 .take()
                 .ok_or_else(|| Error::Options(format!("column {name:?} is selected twice")))?;
             let decimals = (scan.mask & crate::scan::bits::FLOAT != 0).then_some(scan.decimals);
+            let null_counts = scan.null_counts();
             let forced = self.opts.type_override(&name);
             let (kind, distinct) = infer::decide(
                 &name,
@@ -243,13 +290,18 @@ impl Scanner {
                 sampled_rows.is_some(),
             )?;
             let decimals = decimals.filter(|_| matches!(kind, Kind::Float32 | Kind::Float64));
+            let samples = st.samples.get(source).map_or_else(Vec::new, |v| {
+                v.iter().map(|b| shorten(&lossy(b, encoding), 80)).collect()
+            });
             columns.push(ColumnPlan {
                 name,
                 source,
+                nulls: null_counts.nulls(&kind),
                 kind,
                 forced: forced.is_some(),
                 distinct,
                 decimals,
+                samples,
             });
         }
         Ok(Inference {

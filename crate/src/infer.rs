@@ -240,6 +240,10 @@ pub struct ColumnPlan {
     pub distinct: Option<usize>,
     /// Most digits after the decimal point (float columns).
     pub decimals: Option<u32>,
+    /// Nulls the first pass saw in this column, given its type.
+    pub nulls: u64,
+    /// The first few distinct values, as text, for previews.
+    pub samples: Vec<String>,
 }
 
 /// Everything the first pass learned: enough to convert, and to preview the result.

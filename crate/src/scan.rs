@@ -52,6 +52,8 @@ pub struct ColumnScan {
     pub values: u64,
     pub empty: u64,
     pub tokens: u64,
+    /// Null tokens that a float column reads as NaN (`NaN`, `nan`), not as null.
+    pub nan_tokens: u64,
     pub int_min: i128,
     pub int_max: i128,
     pub f32_exact: bool,
@@ -68,6 +70,27 @@ pub struct ColumnScan {
     distinct_cap: usize,
 }
 
+/// What a column's null count will be depends on the type it gets.
+#[derive(Clone, Copy, Debug)]
+pub struct NullCounts {
+    empty: u64,
+    tokens: u64,
+    nan_tokens: u64,
+}
+
+impl NullCounts {
+    /// Empty fields are always null; null tokens are null unless the column is text (where
+    /// they stay text); in a float column `NaN` is a value.
+    pub fn nulls(&self, kind: &crate::infer::Kind) -> u64 {
+        use crate::infer::Kind;
+        match kind {
+            Kind::Text | Kind::Category(_) => self.empty,
+            Kind::Float32 | Kind::Float64 => self.empty + self.tokens - self.nan_tokens,
+            _ => self.empty + self.tokens,
+        }
+    }
+}
+
 impl ColumnScan {
     /// `distinct_cap`: how many distinct values to keep before giving up on the set.
     pub fn new(distinct_cap: usize) -> ColumnScan {
@@ -76,6 +99,7 @@ impl ColumnScan {
             values: 0,
             empty: 0,
             tokens: 0,
+            nan_tokens: 0,
             int_min: i128::MAX,
             int_max: i128::MIN,
             f32_exact: true,
@@ -88,6 +112,14 @@ impl ColumnScan {
             ts_max_seconds: i64::MIN,
             distinct: Some(FxHashSet::default()),
             distinct_cap,
+        }
+    }
+
+    pub fn null_counts(&self) -> NullCounts {
+        NullCounts {
+            empty: self.empty,
+            tokens: self.tokens,
+            nan_tokens: self.nan_tokens,
         }
     }
 
@@ -114,6 +146,7 @@ impl ColumnScan {
         self.values += t.values;
         self.empty += t.empty;
         self.tokens += t.tokens;
+        self.nan_tokens += t.nan_tokens;
         self.int_min = self.int_min.min(t.int_min);
         self.int_max = self.int_max.max(t.int_max);
         self.f32_exact &= t.f32_exact;
@@ -150,6 +183,9 @@ impl ColumnScan {
         }
         if tokens.contains(b) {
             self.tokens += 1;
+            if b.eq_ignore_ascii_case(b"nan") {
+                self.nan_tokens += 1;
+            }
             return;
         }
         self.values += 1;

@@ -130,6 +130,24 @@ for (const isolate of [true, false]) {
       assert.deepEqual(r.inference.columns.map((c) => [c.name, c.type]), [['zip', 'text'], ['qty', 'uint8']]);
     });
 
+    test('an inspect preview reads only the first rows: types, nulls and sample values', async () => {
+      const r = await ctx.page.evaluate((url) => window.runInspect(url, { preview: true, sampleRows: 5000 }), `/${BIG}`);
+      assert.ok(r.ok, JSON.stringify(r.error));
+      assert.equal(r.inference.sampledRows, 5000);
+      assert.ok(r.maxBytes < r.size / 4, `read ${r.maxBytes} of ${r.size} bytes`);
+      const full = await ctx.page.evaluate((url) => window.runInspect(url), `/${BIG}`);
+      const byName = Object.fromEntries(full.inference.columns.map((c) => [c.name, c]));
+      for (const c of r.inference.columns) {
+        assert.equal(c.type, byName[c.name].type, c.name);
+        assert.ok(c.samples.length > 0 && c.samples.length <= 5, `${c.name}: ${c.samples}`);
+        assert.ok(c.nulls <= byName[c.name].nulls, c.name);
+      }
+      // The generated file's zip codes keep their zeros; a third of `sparse` is empty.
+      assert.ok(r.inference.columns.find((c) => c.name === 'zip').samples.every((v) => /^\d{5}$/.test(v)));
+      const sparse = r.inference.columns.find((c) => c.nulls > 0);
+      assert.ok(sparse && sparse.nulls > 1000 && sparse.nulls < 2000, JSON.stringify(sparse));
+    });
+
     test('cancelling stops promptly and never closes the output as complete', async () => {
       const r = await ctx.page.evaluate((url) => window.runCancel(url), `/${BIG}`);
       assert.equal(r.ok, false);

@@ -9,6 +9,7 @@ import type { Inference, Progress, Report } from './types.js';
 export interface WasmSession {
   feed(chunk: Uint8Array): void;
   end_scan(): string;
+  has_sample(): boolean;
   take_output(): Uint8Array;
   progress(): string;
   finish(): string;
@@ -72,6 +73,7 @@ async function pass(
   stream: ReadableStream<Uint8Array>,
   hooks: DriveHooks,
   peak: { wasm: number },
+  enough: () => boolean = () => false,
 ): Promise<void> {
   const reader = (await gunzipIfNeeded(stream)).getReader();
   const pending: Uint8Array[] = [];
@@ -93,6 +95,11 @@ async function pass(
       pending.push(value);
       pendingBytes += value.length;
       if (pendingBytes >= FEED_BYTES) await flush();
+      if (enough()) {
+        // A preview has its rows: the rest of the input is never read.
+        await reader.cancel().catch(() => {});
+        return;
+      }
     }
     await flush();
   } catch (e) {
@@ -155,12 +162,13 @@ export async function drive(engine: WasmEngine, source: Source, options: string,
   }
 }
 
-/** Sniffs and infers types only: what a conversion would produce. */
-export async function inspectSource(engine: WasmEngine, source: Source, options: string, hooks: DriveHooks): Promise<Inference> {
-  const session = new engine.Session(options, 'inspect');
+/** Sniffs and infers types only: what a conversion would produce. A `preview` reads only
+ * the first `sampleRows` rows. */
+export async function inspectSource(engine: WasmEngine, source: Source, options: string, hooks: DriveHooks, preview = false): Promise<Inference> {
+  const session = new engine.Session(options, preview ? 'preview' : 'inspect');
   try {
     const stream = 'reread' in source ? source.reread() : source.once;
-    await pass(session, engine, stream, hooks, { wasm: 0 });
+    await pass(session, engine, stream, hooks, { wasm: 0 }, () => preview && session.has_sample());
     return JSON.parse(session.end_scan()) as Inference;
   } finally {
     session.free();

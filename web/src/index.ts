@@ -61,7 +61,8 @@ function toJob(kind: Job['kind'], input: Input, options: ConvertOptions): { job:
   const transfer: Transferable[] = [];
   if (!(body instanceof Blob)) transfer.push(body as unknown as Transferable);
   if (options.output) transfer.push(options.output as unknown as Transferable);
-  return { job: { kind, input: body, output: options.output, options: engineOptions(options), threads: options.threads }, transfer };
+  const preview = (options as InspectOptions).preview;
+  return { job: { kind, input: body, output: options.output, options: engineOptions(options), threads: options.threads, preview }, transfer };
 }
 
 /** Runs one job in a fresh worker; resolves with the worker's final message. */
@@ -134,8 +135,15 @@ export async function convert(input: Input, options: ConvertOptions = {}): Promi
   };
 }
 
+export interface InspectOptions extends EngineOptions, CallOptions {
+  /** Infer from the first `sampleRows` rows only (default 10,000) and read no further: a
+   * preview of a large file in well under a second. Types a later row would change are not
+   * seen; `convert` of a File still reads every row. */
+  preview?: boolean;
+}
+
 /** Sniffs the dialect and infers every column's type, without converting. */
-export async function inspect(input: Input, options: EngineOptions & CallOptions = {}): Promise<Inference> {
+export async function inspect(input: Input, options: InspectOptions = {}): Promise<Inference> {
   const { msg } = await runInWorker('inspect', input, options);
   if (msg.type !== 'inspected') throw new ParquetryError({ code: 'internal', message: `unexpected reply ${msg.type}` });
   return msg.inference;

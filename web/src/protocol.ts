@@ -11,6 +11,8 @@ export interface Job {
   /** Engine options as JSON. */
   options: string;
   threads?: number;
+  /** inspect: types from the first `sampleRows` rows only. */
+  preview?: boolean;
 }
 
 export type FromWorker =

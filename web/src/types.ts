@@ -55,6 +55,10 @@ export interface InferredColumn {
   distinct: number | null;
   decimals: number | null;
   categories: string[] | null;
+  /** Nulls seen, given the type (null tokens in a text column are text). */
+  nulls: number;
+  /** The first few distinct non-empty values, as text. */
+  samples: string[];
 }
 
 export interface Inference {

@@ -22,7 +22,7 @@ async function run(job: Job): Promise<void> {
     onProgress: (progress: Progress) => post({ type: 'progress', progress }),
   };
   if (job.kind === 'inspect') {
-    post({ type: 'inspected', inference: await inspectSource(engine, source, job.options, hooks) });
+    post({ type: 'inspected', inference: await inspectSource(engine, source, job.options, hooks, job.preview) });
     return;
   }
   if (job.output) {

@@ -57,6 +57,11 @@ pub mod bindings {
             self.0.take_output()
         }
 
+        /// A "preview" session has its sample rows: stop feeding, call `end_scan`.
+        pub fn has_sample(&self) -> bool {
+            self.0.has_sample()
+        }
+
         /// `{phase, bytes, rows, heapBytes, peakHeapBytes}` as JSON.
         pub fn progress(&self) -> String {
             self.0.progress_json()

@@ -47,6 +47,8 @@ pub struct Session {
     out: Drain,
     /// Two-pass conversion (scan, then convert) rather than inspection only.
     converts: bool,
+    /// Inspection of the first `sample_rows` rows only ("preview").
+    samples: bool,
     last: Option<Progress>,
 }
 
@@ -83,7 +85,8 @@ fn misuse(message: &str) -> SessionError {
 }
 
 impl Session {
-    /// `mode`: "two-pass", "stream" or "inspect".
+    /// `mode`: "two-pass", "stream", "inspect" (types from every row) or "preview" (types
+    /// from the first `sampleRows` rows: the caller stops feeding once `has_sample`).
     pub fn new(options_json: &str, mode: &str) -> Result<Session, SessionError> {
         let opts: Options = if options_json.trim().is_empty() {
             Options::default()
@@ -97,6 +100,7 @@ impl Session {
         let out = Drain::default();
         let stage = match mode {
             "two-pass" | "inspect" => Stage::Scan(Box::new(Scanner::new(&opts)?)),
+            "preview" => Stage::Scan(Box::new(Scanner::sampling(&opts, opts.sample_rows as u64)?)),
             "stream" => Stage::Stream(Box::new(StreamConverter::new(&opts, out.clone())?)),
             other => return Err(misuse(&format!("unknown mode {other:?}"))),
         };
@@ -105,6 +109,7 @@ impl Session {
             opts,
             out,
             converts: mode == "two-pass",
+            samples: mode == "preview",
             last: None,
         })
     }
@@ -133,7 +138,11 @@ impl Session {
         let Stage::Scan(scanner) = std::mem::replace(&mut self.stage, Stage::Done) else {
             return Err(misuse("end_scan outside the scan pass"));
         };
-        let inference = scanner.finish()?;
+        let inference = if self.samples {
+            scanner.finish_sample()?
+        } else {
+            scanner.finish()?
+        };
         let summary = inference_json(&inference);
         if self.converts {
             self.stage = Stage::Convert(Box::new(Converter::new(
@@ -147,6 +156,11 @@ impl Session {
 
     pub fn take_output(&mut self) -> Vec<u8> {
         self.out.take()
+    }
+
+    /// A preview has seen its `sampleRows` rows: the caller may stop feeding.
+    pub fn has_sample(&self) -> bool {
+        matches!(&self.stage, Stage::Scan(s) if s.has_sample())
     }
 
     pub fn progress_json(&self) -> String {
@@ -193,6 +207,8 @@ fn inference_json(inf: &Inference) -> Value {
                 "distinct": c.distinct,
                 "decimals": c.decimals,
                 "categories": categories,
+                "nulls": c.nulls,
+                "samples": c.samples,
             })
         })
         .collect();
@@ -261,6 +277,65 @@ mod tests {
         assert_eq!(inf["rowsScanned"], 2);
         assert!(s.take_output().is_empty());
         assert_eq!(s.finish().unwrap_err().code(), "state");
+    }
+
+    #[test]
+    fn a_preview_stops_at_its_sample_and_leaves_out_the_cut_record() {
+        let mut csv = String::from("zip,qty,when,note\n");
+        for i in 0..5000 {
+            csv += &format!(
+                "{:05},{},2024-01-{:02},{}\n",
+                i * 7,
+                i % 50,
+                i % 28 + 1,
+                ["", "NA", "ok"][i % 3]
+            );
+        }
+        csv += "99999,lots,not a date,x\n";
+        // Cut inside the date of row 3002: a sample must not see "2024-0" as a value.
+        let cut = csv.match_indices('\n').nth(3001).unwrap().0 + 10;
+        let mut s = Session::new(r#"{"sampleRows": 3000}"#, "preview").unwrap();
+        s.feed(&csv.as_bytes()[..cut]).unwrap();
+        assert!(s.has_sample());
+        let inf: Value = serde_json::from_str(&s.end_scan().unwrap()).unwrap();
+        assert_eq!(inf["sampledRows"], 3000);
+        let cols = inf["columns"].as_array().unwrap();
+        let types: Vec<&str> = cols.iter().map(|c| c["type"].as_str().unwrap()).collect();
+        assert_eq!(types, ["text", "uint8", "date", "category"]);
+        let samples: Vec<&str> = cols[0]["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(samples, ["00000", "00007", "00014", "00021", "00028"]);
+        assert_eq!(cols[3]["samples"], json!(["NA", "ok"]));
+        // Of the 3000 rows sampled every third is empty; "NA" stays text in a text column.
+        assert_eq!(cols[3]["nulls"], 1000);
+
+        // Fed everything before the sample filled: the whole input, like inspect.
+        let mut s = Session::new(r#"{"sampleRows": 9000}"#, "preview").unwrap();
+        s.feed(csv.as_bytes()).unwrap();
+        assert!(!s.has_sample());
+        let inf: Value = serde_json::from_str(&s.end_scan().unwrap()).unwrap();
+        assert_eq!(inf["rowsScanned"], 5001);
+        // "lots" in the last row: no longer numbers (51 distinct texts: a category).
+        assert_eq!(inf["columns"][1]["type"], "category");
+    }
+
+    #[test]
+    fn null_counts_follow_the_type() {
+        let mut s = Session::new("", "inspect").unwrap();
+        s.feed(b"n,f,t\n1,NaN,NA\nNA,,x\n,1.5,\n").unwrap();
+        let inf: Value = serde_json::from_str(&s.end_scan().unwrap()).unwrap();
+        let nulls: Vec<u64> = inf["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["nulls"].as_u64().unwrap())
+            .collect();
+        // int: "NA" and "" are null; float: NaN is a value; text: "NA" is text.
+        assert_eq!(nulls, [2, 1, 1]);
     }
 
     #[test]
