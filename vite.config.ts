@@ -1,5 +1,8 @@
-// The web app's build (grown by the browser issues). COOP/COEP make the page cross-origin
-// isolated, which the threaded wasm build needs for SharedArrayBuffer.
+// The web app (index.html + web/app). It uses the npm package as a user would, by name:
+// `parquetry` resolves to the built package in web/dist (scripts/build-web.sh).
+// COOP/COEP make the page cross-origin isolated, which the threaded wasm build needs for
+// SharedArrayBuffer.
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const isolation = {
@@ -8,7 +11,11 @@ const isolation = {
 };
 
 export default defineConfig({
+  publicDir: 'web/public',
+  resolve: { alias: { parquetry: fileURLToPath(new URL('./web/dist/index.js', import.meta.url)) } },
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: 'es' },
+  optimizeDeps: { exclude: ['parquetry'] },
+  build: { outDir: 'dist', target: 'es2022', emptyOutDir: true },
 });
