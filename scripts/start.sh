@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# The main job: converts a CSV file (the bundled sample when none is given) to Parquet with
-# the native command line, and prints what it found.
-#   npm start                      # web/public/sample.csv → out/sample.parquet
-#   npm start -- data.csv [flags]  # data.csv → out/data.parquet, flags passed to parquetry
+# The main job.
+#   npm start                      # builds the web app and serves it on http://127.0.0.1:4173
+#                                  # (…/?sample opens it on the bundled sample); dist/ is the
+#                                  # static site, ready for any host
+#   npm start -- data.csv [flags]  # converts a file on the command line instead:
+#                                  # data.csv → out/data.parquet, flags passed to parquetry
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-input=web/public/sample.csv
-if (($#)) && [[ $1 != -* ]]; then
-  input=$1
-  shift
+if (($# == 0)); then
+  bash scripts/build-web.sh
+  node node_modules/vite/bin/vite.js build --logLevel warn
+  echo
+  echo "parquetry is running: open http://127.0.0.1:4173/?sample (the bundled sample) or"
+  echo "http://127.0.0.1:4173/ and drop your own CSV. The static site is in dist/. Ctrl-C stops."
+  exec node node_modules/vite/bin/vite.js preview --host 127.0.0.1 --port 4173 --strictPort
 fi
+
+input=$1
+shift
 mkdir -p out
 output=out/$(basename "${input%.*}").parquet
 

@@ -28,9 +28,13 @@ CC_wasm32_unknown_unknown=clang-14 AR_wasm32_unknown_unknown=llvm-ar-14 \
   cargo test --locked -p parquetry-wasm --target wasm32-unknown-unknown
 step "TypeScript types of the tests' view of the package"
 npx tsc -p web/tsconfig.json --noEmit
+step "TypeScript types of the web app"
+npx tsc -p web/app/tsconfig.json
 step "read-back suite through the npm CLI (wasm in Node)"
 PARQUETRY_BIN="$PWD/tests/node/parquetry-node" python3 -m pytest crate/tests/readback -q -p no:cacheprovider
 step "browser tests (headless Chromium: threaded and single-threaded builds)"
 node --test --test-concurrency=1 tests/browser/
 step "the packed package in a fresh Vite app (npm pack, install, vite build, vite preview with and without COOP/COEP)"
 node --test tests/vite-app/
+step "the web app in Chromium (vite build + preview: preview, overrides, convert, save, cancel, errors, markup as text)"
+node --test tests/app/app.test.mjs

@@ -55,8 +55,8 @@ function info(e: unknown): ErrorInfo {
 
 /** Asks where to save before converting, so the Parquet streams straight to disk. */
 async function pickFile(job: Job): Promise<{ stream: WritableStream<Uint8Array>; name: string } | null> {
-  const picker = (window as unknown as { showSaveFilePicker: (o: object) => Promise<FileSystemFileHandle> }).showSaveFilePicker;
-  const handle = await picker({
+  const w = window as unknown as { showSaveFilePicker: (o: object) => Promise<FileSystemFileHandle> };
+  const handle = await w.showSaveFilePicker({
     suggestedName: parquetName(job.file),
     types: [{ description: 'Parquet file', accept: { 'application/vnd.apache.parquet': ['.parquet'] } }],
   });
@@ -191,11 +191,12 @@ function render(): void {
     work,
     h('div', { class: 'file-head' }, h('h2', { id: 'file-name' }, job.file.name), h('span', { class: 'muted' }, bytes(job.file.size))),
     job.phase === 'inspecting' ? h('p', { class: 'muted', id: 'inspecting' }, 'Reading the first rows…') : null,
-    job.inference ? previewSection(job) : null,
+    // What to do and what happened come first; the column table can be long.
     job.inference ? actionsSection(job) : null,
     h('section', { id: 'progress', class: 'card', hidden: job.phase !== 'converting' }),
     job.phase === 'done' ? resultSection(job) : null,
     job.error ? errorSection(job) : null,
+    job.inference ? previewSection(job) : null,
   );
   if (job.phase === 'converting') renderProgress(job);
 }
@@ -341,7 +342,6 @@ function actionsSection(job: Job): HTMLElement {
       'div',
       { class: 'buttons' },
       h('button', { id: 'convert', class: 'primary', disabled: converting, onclick: () => void startConversion(job) }, canSaveToDisk && job.settings.saveToDisk ? 'Convert and save…' : 'Convert'),
-      converting ? h('button', { id: 'cancel', onclick: () => job.abort?.abort() }, 'Cancel') : null,
     ),
   );
 }
@@ -382,7 +382,7 @@ function renderProgress(job: Job): void {
       h(
         'div',
         { class: 'gauge-wrap' },
-        h('div', { class: 'gauge-label' }, h('span', {}, 'Wasm memory'), h('strong', { id: 'wasm-memory' }, last ? bytes(last.wasm) : '–'), h('span', { class: 'muted' }, ` peak ${bytes(peak)} of a ${bytes(MEMORY_BUDGET)} budget`)),
+        h('div', { class: 'gauge-label' }, h('span', {}, 'Wasm memory'), h('strong', { id: 'wasm-memory' }, last ? bytes(last.wasm) : '–'), h('span', { class: 'muted' }, ` peak ${bytes(peak)} of a 256 MiB budget`)),
         h('div', { class: 'gauge' }, h('div', { class: 'fill', style: `width:${Math.min(100, ((last?.wasm ?? 0) / MEMORY_BUDGET) * 100).toFixed(1)}%` })),
         last?.js !== undefined ? h('div', { class: 'muted small' }, h('span', { class: 'key js' }), `JS heap ${bytes(last.js)}`, ' ', h('span', { class: 'key wasm' }), 'wasm') : null,
       ),
@@ -499,3 +499,5 @@ wire();
 renderQueue();
 render();
 registerOffline();
+// `?sample` opens the app on the bundled sample (what `npm start` points to).
+if (new URLSearchParams(location.search).has('sample')) $('#sample').click();

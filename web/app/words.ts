@@ -61,6 +61,13 @@ export function count(n: number): string {
   return n.toLocaleString('en');
 }
 
+/** The engine's hints are lower-case clauses; as a sentence they need a capital and a stop. */
+function sentence(s: string | null | undefined): string {
+  if (!s) return '';
+  const t = s.trim();
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
+}
+
 /** A failure as a title, what happened, and what to do. */
 export function errorInWords(e: ErrorInfo): { title: string; detail: string; action: string } {
   switch (e.code) {
@@ -70,7 +77,7 @@ export function errorInWords(e: ErrorInfo): { title: string; detail: string; act
       return {
         title: 'A row does not fit',
         detail: `${where}${what}.`,
-        action: [e.hint, 'Change that column’s type in the preview (text keeps anything), or choose “Skip bad rows” or “Collect bad rows” and convert again.']
+        action: [sentence(e.hint), 'Change that column’s type below (text keeps anything), or set “Bad rows” to skip or collect such rows, and convert again.']
           .filter(Boolean)
           .join(' '),
       };

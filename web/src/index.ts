@@ -55,18 +55,30 @@ export interface Result {
   report: Report;
 }
 
-function toJob(kind: Job['kind'], input: Input, options: ConvertOptions): { job: Job; transfer: Transferable[] } {
+/** Only plain WritableStreams can be transferred to a worker; others (a File System Access
+ * `FileSystemWritableFileStream`, for one) are fed through a plain one that is: what the
+ * worker writes is piped on here, and closing or aborting it closes or aborts `out`. */
+function relay(out: WritableStream<Uint8Array>): { stream: WritableStream<Uint8Array>; piped?: Promise<void> } {
+  if (Object.getPrototypeOf(out) === WritableStream.prototype) return { stream: out };
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const piped = readable.pipeTo(out);
+  piped.catch(() => {}); // awaited by convert(); a cancelled conversion rejects it on purpose
+  return { stream: writable, piped };
+}
+
+function toJob(kind: Job['kind'], input: Input, options: ConvertOptions): { job: Job; transfer: Transferable[]; piped?: Promise<void> } {
   const body = input instanceof Response ? input.body : input;
   if (!body) throw new ParquetryError({ code: 'empty_input', message: 'the response has no body' });
   const transfer: Transferable[] = [];
   if (!(body instanceof Blob)) transfer.push(body as unknown as Transferable);
-  if (options.output) transfer.push(options.output as unknown as Transferable);
+  const out = options.output ? relay(options.output) : undefined;
+  if (out) transfer.push(out.stream as unknown as Transferable);
   const preview = (options as InspectOptions).preview;
-  return { job: { kind, input: body, output: options.output, options: engineOptions(options), threads: options.threads, preview }, transfer };
+  return { job: { kind, input: body, output: out?.stream, options: engineOptions(options), threads: options.threads, preview }, transfer, piped: out?.piped };
 }
 
 /** Runs one job in a fresh worker; resolves with the worker's final message. */
-function runInWorker(kind: Job['kind'], input: Input, options: ConvertOptions): Promise<{ msg: FromWorker; build: BuildInfo }> {
+function runInWorker(kind: Job['kind'], input: Input, options: ConvertOptions): Promise<{ msg: FromWorker; build: BuildInfo; piped?: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const { signal } = options;
     if (signal?.aborted) {
@@ -104,7 +116,7 @@ function runInWorker(kind: Job['kind'], input: Input, options: ConvertOptions): 
       } else {
         end();
         if (msg.type === 'error') reject(new ParquetryError(msg.error));
-        else resolve({ msg, build });
+        else resolve({ msg, build, piped: prepared.piped });
       }
     };
     worker.onerror = (ev) => {
@@ -117,8 +129,12 @@ function runInWorker(kind: Job['kind'], input: Input, options: ConvertOptions): 
 
 /** Converts CSV to Parquet. */
 export async function convert(input: Input, options: ConvertOptions = {}): Promise<Result> {
-  const { msg, build } = await runInWorker('convert', input, options);
+  const { msg, build, piped } = await runInWorker('convert', input, options);
   if (msg.type !== 'converted') throw new ParquetryError({ code: 'internal', message: `unexpected reply ${msg.type}` });
+  // The output is complete only once the relay has closed the caller's stream.
+  await piped?.catch((e: unknown) => {
+    throw new ParquetryError({ code: 'io', message: `the output could not be written: ${e instanceof Error ? e.message : String(e)}` });
+  });
   const r = msg.report;
   return {
     output: msg.output,
