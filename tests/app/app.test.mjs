@@ -5,9 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serve } from '../browser/serve.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = `${ROOT}target/app-tests`;
@@ -64,13 +65,13 @@ after(async () => {
 });
 
 /** A fresh page at `width`; collects foreign requests, page errors and dialogs. */
-async function open(width = 1280, { opfsPicker = false } = {}) {
-  const context = await browser.newContext({ viewport: { width, height: 800 }, acceptDownloads: true });
+async function open(width = 1280, { opfsPicker = false, at = origin, serviceWorkers = 'allow' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height: 800 }, acceptDownloads: true, serviceWorkers });
   const page = await context.newPage();
   const seen = { foreign: [], errors: [], dialogs: [] };
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(origin) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
+    if (url.startsWith(new URL(at).origin) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
     seen.foreign.push(url);
     return route.abort();
   });
@@ -86,7 +87,7 @@ async function open(width = 1280, { opfsPicker = false } = {}) {
       window.showSaveFilePicker = async (o) => (await navigator.storage.getDirectory()).getFileHandle(o.suggestedName, { create: true });
     });
   }
-  await page.goto(origin);
+  await page.goto(at);
   await page.waitForSelector('#engine:not(:empty)');
   return { context, page, seen };
 }
@@ -144,6 +145,7 @@ for (const width of [1280, 400]) {
       await shot(page, `${width}-2-overridden`);
       const out = await convertAndDownload(page, `mixed-${width}`);
       await shot(page, `${width}-3-result`);
+      await page.screenshot({ path: `${SHOTS}/${width}-3-result-viewport.png` });
       const result = await page.textContent('#result');
       assert.match(result, /Rows written\s*3,000/);
       assert.match(result, /Rows rejected\s*0/);
@@ -276,4 +278,42 @@ test('column names and values from the file are shown as text, never as HTML', a
   assert.equal(await page.locator('#column-bytes .bname').first().textContent(), evil);
   assert.equal(await page.locator('#work img, #work b').count(), 0);
   await done(ctx); // no alert() dialog was opened
+});
+
+test('collected bad rows: the result counts them and offers them as CSV', async () => {
+  const ctx = await open();
+  const { page } = ctx;
+  const csv = fixture('ragged.csv', 'a,b\n1,x\n2,y,extra\n3,z\n');
+  await page.setInputFiles('#file-input', csv);
+  await page.waitForSelector('#preview');
+  await page.selectOption('#setting-badRows', 'collect');
+  const out = await convertAndDownload(page, 'ragged');
+  assert.match(await page.textContent('#result'), /Rows written\s*2[\s\S]*Rows rejected\s*1/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-rejected')]);
+  assert.equal(download.suggestedFilename(), 'ragged.rejected.csv');
+  const rejected = `${WORK}/ragged.rejected.csv`;
+  await download.saveAs(rejected);
+  const text = readFileSync(rejected, 'utf8');
+  assert.match(text, /^line,column,value,reason,row\n"3",/);
+  assert.match(text, /"2,y,extra"/);
+  const table = execFileSync('python3', ['-c', 'import sys, pyarrow.parquet as pq; t = pq.read_table(sys.argv[1]); print(t.column("a").to_pylist(), t.column("b").to_pylist())', out]).toString();
+  assert.equal(table.trim(), "[1, 3] ['x', 'z']");
+  await done(ctx);
+});
+
+test('without cross-origin isolation it runs single-threaded and says why', async () => {
+  // A static server without COOP/COEP, and no service worker to add them.
+  const server = await serve({ isolate: false, root: `${ROOT}dist` });
+  const ctx = await open(1280, { at: `${server.origin}/index.html?sample`, serviceWorkers: 'block' });
+  const { page } = ctx;
+  assert.equal(await page.textContent('#engine'), 'Single-threaded');
+  assert.match(await page.textContent('#engine-why'), /^Running on one thread: .*cross-origin isolated/);
+  await page.waitForSelector('#preview');
+  const out = await convertAndDownload(page, 'sample-single');
+  assert.match(await page.textContent('#result'), /Single-threaded/);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: `${SHOTS}/1280-8-single-threaded.png` });
+  assert.match(check(`${ROOT}web/public/sample.csv`, out), /^ok: 500 rows x 11 columns/);
+  await done(ctx);
+  await server.close();
 });
