@@ -240,6 +240,7 @@ for (const width of [1280, 400]) {
     await shot(page, `${width}-5-cancelled`);
     assert.equal(await page.textContent('#error h3'), 'Cancelled');
     assert.equal(await page.locator('#download').count(), 0, 'no output is offered');
+    assert.equal(await page.isVisible('#progress'), false, 'the progress is gone');
     assert.equal(await page.locator('.qstate').first().textContent(), 'cancelled');
     await done(ctx);
   });

@@ -120,6 +120,8 @@ async function startConversion(job: Job): Promise<void> {
 }
 
 function onProgress(job: Job, p: Progress): void {
+  // Events still in flight from a cancelled worker change nothing.
+  if (job.phase !== 'converting') return;
   const now = performance.now();
   job.passStarted[p.phase] ??= now;
   job.progress = p;
