@@ -23,6 +23,14 @@ const mb = Number(values.mb);
 const runs = Number(values.runs);
 execFileSync('python3', [`${ROOT}bench/native.py`, '--mb', String(mb), '--generate-only'], { stdio: 'inherit' });
 const csv = `bench/out/data_${mb}mb_v1.csv`;
+/** Prints a section and, with --write, replaces the file's section of the same kind. */
+function publish(kind, section) {
+  console.log(section);
+  if (!values.write) return;
+  const path = `${ROOT}${values.write}`;
+  const old = readFileSync(path, 'utf8').replace(new RegExp(`<!-- ${kind}:[\\s\\S]*?<!-- /${kind} -->\\n?`), '');
+  writeFileSync(path, `${old.trimEnd()}\n\n${section}`);
+}
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const server = await serve({ isolate: true });
@@ -57,12 +65,7 @@ ${rows.map((r) => `| ${(r.bytesIn / 1e6).toFixed(0)} | ${r.rows.toLocaleString('
 Input ×${(last.bytesIn / first.bytesIn).toFixed(1)} → peak wasm memory ×${(last.peakWasmMemoryBytes / first.peakWasmMemoryBytes).toFixed(2)}.
 <!-- /browser-scale -->
 `;
-  console.log(section);
-  if (values.write) {
-    const path = `${ROOT}${values.write}`;
-    const old = readFileSync(path, 'utf8').replace(/<!-- browser-scale:[\s\S]*?<!-- \/browser-scale -->\n?/, '');
-    writeFileSync(path, `${old.trimEnd()}\n\n${section}`);
-  }
+  publish('browser-scale', section);
   process.exit(0);
 }
 
@@ -101,9 +104,4 @@ const section = `<!-- browser-bench:${date} -->
 **Ratios:** ours/DuckDB-Wasm speed **${(duckMs / oursMs).toFixed(2)}×** (target ≥ 2×); browser/native time **${(oursMs / nativeMs).toFixed(2)}×** (target ≤ 1.5×).
 <!-- /browser-bench -->
 `;
-console.log(section);
-if (values.write) {
-  const path = `${ROOT}${values.write}`;
-  const old = readFileSync(path, 'utf8').replace(/<!-- browser-bench:[\s\S]*?<!-- \/browser-bench -->\n?/, '');
-  writeFileSync(path, `${old.trimEnd()}\n\n${section}`);
-}
+publish('browser-bench', section);
