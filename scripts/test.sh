@@ -38,3 +38,5 @@ step "the packed package in a fresh Vite app (npm pack, install, vite build, vit
 node --test tests/vite-app/
 step "the web app in Chromium (vite build + preview: preview, overrides, convert, save, cancel, errors, markup as text)"
 node --test tests/app/app.test.mjs
+step "the web app offline (service worker, COOP/COEP from the service worker)"
+node --test tests/app/offline.test.mjs

@@ -17,11 +17,16 @@ const TYPES = {
   '.gz': 'application/gzip',
 };
 
-/** Starts a server on a free port; resolves with its origin and a close function. */
-export async function serve({ isolate, root = ROOT }) {
+/**
+ * Starts a server on a free port; resolves with its origin and a close function. `root` is
+ * the directory served (a directory's URL serves its index.html); `onRequest` sees each
+ * request as it arrives.
+ */
+export async function serve({ isolate, root = ROOT, onRequest }) {
   const server = createServer(async (req, res) => {
+    onRequest?.(req);
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    const file = join(root, path);
+    const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
     const headers = { 'Cache-Control': 'no-store' };
     if (isolate) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
