@@ -42,7 +42,7 @@ fn ms_since(t: Instant) -> f64 {
 pub struct Scanner {
     opts: Options,
     reader: RowReader,
-    ready: Option<Batch>,
+    ready: Vec<Batch>,
     st: ScanState,
     started: Instant,
 }
@@ -164,7 +164,7 @@ impl Scanner {
         Ok(Scanner {
             opts: opts.clone(),
             reader: RowReader::sniffing(opts),
-            ready: None,
+            ready: Vec::new(),
             st: ScanState {
                 columns: Vec::new(),
                 tokens: Tokens::new(&opts.null_tokens),
@@ -225,11 +225,10 @@ impl Scanner {
     fn drain(&mut self) {
         self.st.start(&self.reader);
         let encoding = self.reader.encoding();
-        for batch in [self.ready.take(), self.reader.take_batch(true)]
-            .into_iter()
-            .flatten()
-        {
-            self.st.process(&batch, encoding);
+        let mut batches = std::mem::take(&mut self.ready);
+        batches.append(&mut self.reader.take_all());
+        for batch in &batches {
+            self.st.process(batch, encoding);
         }
     }
 
@@ -321,7 +320,7 @@ impl Scanner {
 /// Pass 2: conversion with known types, writing Parquet row group by row group.
 pub struct Converter<W: Write + Send> {
     reader: RowReader,
-    ready: Option<Batch>,
+    ready: Vec<Batch>,
     st: ConvertState<W>,
 }
 
@@ -354,7 +353,7 @@ impl<W: Write + Send> Converter<W> {
         let written = vec![Written::default(); inference.columns.len()];
         Ok(Converter {
             reader: RowReader::known(&inference.dialect, inference.encoding, opts),
-            ready: None,
+            ready: Vec::new(),
             st: ConvertState {
                 tokens: Tokens::new(&opts.null_tokens),
                 inf: inference,
@@ -405,11 +404,10 @@ impl<W: Write + Send> Converter<W> {
             true,
             |st, b| st.process(b),
         )?;
-        for batch in [self.ready.take(), self.reader.take_batch(true)]
-            .into_iter()
-            .flatten()
-        {
-            self.st.process(&batch)?;
+        let mut batches = std::mem::take(&mut self.ready);
+        batches.append(&mut self.reader.take_all());
+        for batch in &batches {
+            self.st.process(batch)?;
         }
         self.st.finish(self.reader.rows, self.reader.bytes)
     }

@@ -27,6 +27,7 @@
 pub mod alloc;
 pub mod batch;
 pub mod convert;
+pub mod cut;
 pub mod dictionary;
 pub mod drive;
 pub mod encode;

@@ -137,6 +137,10 @@ pub struct Options {
     pub max_field_bytes: usize,
     /// Write min/max statistics into the Parquet file.
     pub statistics: bool,
+    /// Text per piece parsed on one thread (see [`crate::cut`]). A tuning knob, and small
+    /// pieces let tests reach every cut; not among the JSON options.
+    #[serde(skip)]
+    pub piece_bytes: usize,
 }
 
 /// The default null tokens (the empty field is always null and needs no token).
@@ -164,6 +168,7 @@ impl Default for Options {
             sample_rows: 10_000,
             max_field_bytes: 16 << 20,
             statistics: true,
+            piece_bytes: 2 << 20,
         }
     }
 }
@@ -179,6 +184,9 @@ impl Options {
         }
         if self.sample_rows == 0 {
             return Err("sample rows must be at least 1".into());
+        }
+        if self.piece_bytes == 0 {
+            return Err("piece bytes must be at least 1".into());
         }
         if self.max_field_bytes == 0 {
             return Err("max field bytes must be at least 1".into());

@@ -96,7 +96,7 @@ impl<'a> Record<'a> {
 
 pub struct Splitter {
     reader: Reader,
-    shape: Shape,
+    pub shape: Shape,
     buf: Vec<u8>,
     nbuf: usize,
     ends: Vec<usize>,
@@ -116,6 +116,12 @@ pub struct Splitter {
 
 impl Splitter {
     pub fn new(shape: Shape) -> Splitter {
+        Splitter::at_line(shape, 0)
+    }
+
+    /// A splitter for text that starts after `lines` line breaks (a piece of a larger
+    /// input, cut at a record boundary), so that records are numbered as in the whole.
+    pub fn at_line(shape: Shape, lines: u64) -> Splitter {
         let mut b = ReaderBuilder::new();
         b.delimiter(shape.delimiter);
         match shape.quote {
@@ -131,7 +137,7 @@ impl Splitter {
             nends: 0,
             oversized: false,
             scratch: Vec::new(),
-            lines: 0,
+            lines,
             record_line: 1,
             in_record: false,
             probed: false,
@@ -150,7 +156,7 @@ impl Splitter {
     }
 
     /// Line breaks consumed so far.
-    fn lines(&self) -> u64 {
+    pub fn lines(&self) -> u64 {
         if self.shape.cr_lines {
             self.lines
         } else {
@@ -159,17 +165,56 @@ impl Splitter {
         }
     }
 
+    /// Whether a record has been started and not yet completed.
+    pub fn in_record(&self) -> bool {
+        self.in_record
+    }
+
     /// Parses `input`, calling `emit` for every record completed in it. `last` marks the end
     /// of the input: the final record is completed even without a line break.
     pub fn feed<E>(
         &mut self,
-        mut input: &[u8],
+        input: &[u8],
         last: bool,
         emit: &mut impl FnMut(Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        self.parse(input, last, false, emit).map(|_| ())
+    }
+
+    /// Parses `input` only until the record under way is complete (at once if none is) and
+    /// returns how many bytes that took: the rest of `input` starts at a record boundary.
+    pub fn finish_record<E>(
+        &mut self,
+        input: &[u8],
+        emit: &mut impl FnMut(Record<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        if !self.in_record {
+            return Ok(0);
+        }
+        self.parse(input, false, true, emit)
+    }
+
+    /// Parses `input` until one record is complete and returns how many bytes that took.
+    pub fn feed_one<E>(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        emit: &mut impl FnMut(Record<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        self.parse(input, last, true, emit)
+    }
+
+    fn parse<E>(
+        &mut self,
+        mut input: &[u8],
+        last: bool,
+        one_record: bool,
+        emit: &mut impl FnMut(Record<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let whole = input.len();
         if input.is_empty() && !last {
             // csv-core takes empty input as the end of the data: an empty chunk is not that.
-            return Ok(());
+            return Ok(0);
         }
         loop {
             if !self.in_record {
@@ -180,7 +225,7 @@ impl Splitter {
                 self.count_lines(&input[..n], false);
                 input = &input[n..];
                 if input.is_empty() {
-                    return Ok(());
+                    return Ok(whole);
                 }
                 self.in_record = true;
                 self.record_line = self.lines() + 1;
@@ -210,7 +255,7 @@ impl Splitter {
             self.nends += nend;
             match res {
                 // All input was read; at the end, one more call with no input ends the record.
-                ReadRecordResult::InputEmpty if !last => return Ok(()),
+                ReadRecordResult::InputEmpty if !last => return Ok(whole),
                 ReadRecordResult::InputEmpty => self.quote_open |= self.probed,
                 ReadRecordResult::OutputFull => self.grow_output(),
                 ReadRecordResult::OutputEndsFull => {
@@ -253,11 +298,14 @@ impl Splitter {
                     self.scratch = Vec::new();
                     self.in_record = false;
                     r?;
+                    if one_record {
+                        return Ok(whole - input.len());
+                    }
                     if input.is_empty() && !last {
-                        return Ok(());
+                        return Ok(whole);
                     }
                 }
-                ReadRecordResult::End => return Ok(()),
+                ReadRecordResult::End => return Ok(whole),
             }
         }
     }

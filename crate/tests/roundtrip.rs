@@ -241,6 +241,10 @@ proptest! {
         let whole = convert(&csv, &opts, &[csv.len().max(1)]);
         let cut = convert(&csv, &opts, &t.cuts);
         prop_assert!(whole == cut, "output depends on chunking");
+        // Text cut into tiny pieces parsed in parallel reads the same.
+        let pieces = Options { piece_bytes: t.cuts[0], ..opts.clone() };
+        let parallel = convert(&csv, &pieces, &t.cuts);
+        prop_assert!(whole == parallel, "output depends on parallel pieces");
 
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(whole))
             .unwrap()
