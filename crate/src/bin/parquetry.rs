@@ -266,7 +266,7 @@ fn convert(cli: &Cli, opts: &Options) -> Result<Report, String> {
         .map_err(|e| format!("cannot create {}: {e}", cli.output.display()))?;
     let out = BufWriter::with_capacity(1 << 20, out);
     let result = if stdin {
-        parquetry::convert_stream(io::stdin().lock(), out, &opts, &mut on_progress)
+        parquetry::convert_stream(io::stdin(), out, &opts, &mut on_progress)
     } else {
         let input = File::open(&cli.input)
             .map_err(|e| format!("cannot open {}: {e}", cli.input.display()))?;
