@@ -22,10 +22,14 @@ pub mod bits {
 /// Values longer than this never make a category, so the distinct set stays small.
 const MAX_CATEGORY_VALUE_BYTES: usize = 256;
 
-/// The null tokens, checked by length first since most fields are longer than any token.
+/// The null tokens. Most fields are no token, and are told so by their length and first
+/// byte alone, before any comparison.
 pub struct Tokens {
     tokens: Vec<Box<[u8]>>,
-    max_len: usize,
+    /// Bit `n` set: some token is `n` bytes long (tokens longer than 63 bytes set bit 63).
+    lengths: u64,
+    /// Bit `b` set: some token starts with byte `b`.
+    firsts: [u64; 4],
 }
 
 impl Tokens {
@@ -35,13 +39,26 @@ impl Tokens {
             .filter(|t| !t.is_empty())
             .map(|t| t.as_bytes().into())
             .collect();
-        let max_len = tokens.iter().map(|t| t.len()).max().unwrap_or(0);
-        Tokens { tokens, max_len }
+        let (mut lengths, mut firsts) = (0u64, [0u64; 4]);
+        for t in &tokens {
+            lengths |= 1 << t.len().min(63);
+            firsts[t[0] as usize / 64] |= 1 << (t[0] % 64);
+        }
+        Tokens {
+            tokens,
+            lengths,
+            firsts,
+        }
     }
 
     #[inline]
     pub fn contains(&self, b: &[u8]) -> bool {
-        b.len() <= self.max_len && self.tokens.iter().any(|t| **t == *b)
+        let Some(&first) = b.first() else {
+            return false;
+        };
+        self.lengths >> b.len().min(63) & 1 != 0
+            && self.firsts[first as usize / 64] >> (first % 64) & 1 != 0
+            && self.tokens.iter().any(|t| **t == *b)
     }
 }
 
@@ -296,6 +313,18 @@ mod tests {
                 (whole.mask, whole.values, whole.empty, whole.tokens)
             );
             assert_eq!(a.distinct.map(|d| d.len()), whole.distinct.map(|d| d.len()));
+        }
+    }
+
+    #[test]
+    fn tokens_are_found_whatever_their_length() {
+        let long = "x".repeat(70);
+        let t = Tokens::new(&["NA".into(), "-".into(), long.clone(), String::new()]);
+        for yes in ["NA", "-", long.as_str()] {
+            assert!(t.contains(yes.as_bytes()), "{yes}");
+        }
+        for no in ["", "N", "NB", "--", "na", &long[1..], &format!("{long}x")] {
+            assert!(!t.contains(no.as_bytes()), "{no}");
         }
     }
 

@@ -81,10 +81,13 @@ impl FloatValue {
             return true;
         }
         let mut buf = ryu::Buffer::new();
-        match (Decimal::of(b), shortest(b, &mut buf)) {
-            (Some(text), Some(s)) => Decimal::of(s.as_bytes()).is_some_and(|d| d.same(&text)),
-            _ => false,
-        }
+        let Some(s) = shortest(b, &mut buf) else {
+            return false;
+        };
+        // Most texts are written the way the shortest representation is: no need to take
+        // both apart digit by digit.
+        s.as_bytes() == b
+            || matches!((Decimal::of(b), Decimal::of(s.as_bytes())), (Some(t), Some(d)) if d.same(&t))
     }
 }
 
