@@ -30,7 +30,7 @@ impl Batch {
     pub fn push(&mut self, r: &Record<'_>) {
         let (base, first_end) = (self.bytes.len(), self.ends.len());
         self.bytes.extend_from_slice(r.bytes());
-        self.ends.extend((0..r.len()).map(|i| r.end(i)));
+        self.ends.extend_from_slice(r.ends());
         self.rows.push(Row {
             line: r.line,
             base,

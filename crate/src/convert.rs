@@ -636,8 +636,8 @@ impl<W: Write + Send> ConvertState<W> {
                 type_name: c.kind.name(),
                 forced: c.forced,
                 nulls: w.nulls,
-                min: w.lo.as_ref().map(|v| show(v, &c.kind, enc)),
-                max: w.hi.as_ref().map(|v| show(v, &c.kind, enc)),
+                min: w.extremes(&c.kind).map(|(v, _)| show(&v, &c.kind)),
+                max: w.extremes(&c.kind).map(|(_, v)| show(&v, &c.kind)),
                 distinct: match &c.kind {
                     Kind::Category(v) => Some(v.values.len()),
                     _ => c.distinct,
@@ -719,7 +719,7 @@ fn lossy(b: &[u8], enc: Encoding) -> String {
 }
 
 /// A column extreme as text, in the column's own notation.
-fn show(v: &Extreme, kind: &Kind, enc: Encoding) -> String {
+fn show(v: &Extreme, kind: &Kind) -> String {
     match (v, kind) {
         (Extreme::Int(i), Kind::Bool) => (*i != 0).to_string(),
         (Extreme::Int(d), Kind::Date(_)) => {
@@ -753,7 +753,7 @@ fn show(v: &Extreme, kind: &Kind, enc: Encoding) -> String {
         }
         (Extreme::Int(i), _) => i.to_string(),
         (Extreme::Float(f), _) => f.to_string(),
-        (Extreme::Text(b), _) => shorten(&lossy(b, enc), 200),
+        (Extreme::Text(s), _) => shorten(s, 200),
     }
 }
 

@@ -144,62 +144,112 @@ fn date_pattern(f: value::DateFormat) -> &'static str {
     }
 }
 
-/// Running statistics of what was actually written to a column.
+/// Running statistics of what was actually written to a column, kept by the kind of value
+/// so that a value costs a comparison or two, not an allocation.
 #[derive(Clone, Debug, Default)]
 pub struct Written {
     pub nulls: u64,
-    pub lo: Option<Extreme>,
-    pub hi: Option<Extreme>,
+    /// Least and greatest whole number (integers, booleans, days, ticks).
+    ints: Option<(i128, i128)>,
+    /// Least and greatest float; NaN never enters.
+    floats: Option<(f64, f64)>,
+    /// Least and greatest text, by bytes (UTF-8 order, the order Arrow compares in).
+    texts: Option<(Vec<u8>, Vec<u8>)>,
+    /// The category codes written, one bit each: their values are compared only at the end.
+    codes: Vec<u64>,
 }
 
-#[derive(Clone, Debug, PartialEq, PartialOrd)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Extreme {
     Int(i128),
     Float(f64),
-    Text(Vec<u8>),
+    Text(String),
+}
+
+fn widen<T: PartialOrd + Copy>(range: &mut Option<(T, T)>, v: T) {
+    match range {
+        Some((lo, hi)) => {
+            if v < *lo {
+                *lo = v;
+            } else if v > *hi {
+                *hi = v;
+            }
+        }
+        None => *range = Some((v, v)),
+    }
 }
 
 impl Written {
-    /// Folds in the statistics of a later slice of rows.
+    /// Folds in the statistics of another slice of rows.
     pub fn merge(&mut self, o: Written) {
         self.nulls += o.nulls;
-        if let Some(lo) = o.lo {
-            if self.lo.as_ref().is_none_or(|v| lo < *v) {
-                self.lo = Some(lo);
-            }
+        if let Some((lo, hi)) = o.ints {
+            widen(&mut self.ints, lo);
+            widen(&mut self.ints, hi);
         }
-        if let Some(hi) = o.hi {
-            if self.hi.as_ref().is_none_or(|v| hi > *v) {
-                self.hi = Some(hi);
-            }
+        if let Some((lo, hi)) = o.floats {
+            widen(&mut self.floats, lo);
+            widen(&mut self.floats, hi);
         }
-    }
-
-    fn see(&mut self, v: Extreme) {
-        if self.lo.as_ref().is_none_or(|lo| v < *lo) {
-            self.lo = Some(v.clone());
+        if let Some((lo, hi)) = o.texts {
+            self.see_bytes(&lo);
+            self.see_bytes(&hi);
         }
-        if self.hi.as_ref().is_none_or(|hi| v > *hi) {
-            self.hi = Some(v);
+        if self.codes.len() < o.codes.len() {
+            self.codes.resize(o.codes.len(), 0);
+        }
+        for (a, b) in self.codes.iter_mut().zip(o.codes) {
+            *a |= b;
         }
     }
 
     fn see_bytes(&mut self, b: &[u8]) {
         // Compare before copying: most values are neither a new minimum nor a new maximum.
-        let lower = match &self.lo {
-            Some(Extreme::Text(lo)) => b < lo.as_slice(),
-            _ => true,
-        };
-        let higher = match &self.hi {
-            Some(Extreme::Text(hi)) => b > hi.as_slice(),
-            _ => true,
-        };
-        if lower {
-            self.lo = Some(Extreme::Text(b.to_vec()));
+        match &mut self.texts {
+            Some((lo, hi)) => {
+                if b < lo.as_slice() {
+                    *lo = b.to_vec();
+                } else if b > hi.as_slice() {
+                    *hi = b.to_vec();
+                }
+            }
+            None => self.texts = Some((b.to_vec(), b.to_vec())),
         }
-        if higher {
-            self.hi = Some(Extreme::Text(b.to_vec()));
+    }
+
+    #[inline]
+    fn see_code(&mut self, c: u16) {
+        let (word, bit) = (c as usize / 64, c % 64);
+        if word >= self.codes.len() {
+            self.codes.resize(word + 1, 0);
         }
+        self.codes[word] |= 1 << bit;
+    }
+
+    /// The least and greatest value written, for a column of `kind`.
+    pub fn extremes(&self, kind: &Kind) -> Option<(Extreme, Extreme)> {
+        if let Kind::Category(v) = kind {
+            let mut seen = self.codes.iter().enumerate().flat_map(|(w, &bits)| {
+                (0..64)
+                    .filter(move |b| bits >> b & 1 != 0)
+                    .map(move |b| w * 64 + b)
+            });
+            let first = seen.next().and_then(|c| v.values.get(c))?;
+            let (lo, hi) = seen
+                .filter_map(|c| v.values.get(c))
+                .fold((first, first), |(lo, hi), x| (lo.min(x), hi.max(x)));
+            return Some((Extreme::Text(lo.clone()), Extreme::Text(hi.clone())));
+        }
+        if let Some((lo, hi)) = self.ints {
+            return Some((Extreme::Int(lo), Extreme::Int(hi)));
+        }
+        if let Some((lo, hi)) = self.floats {
+            return Some((Extreme::Float(lo), Extreme::Float(hi)));
+        }
+        // Text columns keep their values decoded, so these bytes are UTF-8.
+        let text = |b: &[u8]| Extreme::Text(String::from_utf8_lossy(b).into_owned());
+        let (lo, hi) = self.texts.as_ref()?;
+        Some((text(lo), text(hi)))
     }
 }
 
@@ -306,7 +356,7 @@ impl ColumnBuilder {
         match (&mut self.builder, cell) {
             (B::Bool(b), Cell::Bool(v)) => {
                 b.append_value(v);
-                w.see(Extreme::Int(v as i128));
+                widen(&mut w.ints, v as i128);
             }
             (builder, Cell::Int(v)) => {
                 match builder {
@@ -320,18 +370,18 @@ impl ColumnBuilder {
                     B::U64(b) => b.append_value(v as u64),
                     _ => unreachable_cell(),
                 }
-                w.see(Extreme::Int(v));
+                widen(&mut w.ints, v);
             }
             (B::F32(b), Cell::F32(v)) => {
                 b.append_value(v);
                 if !v.is_nan() {
-                    w.see(Extreme::Float(v as f64));
+                    widen(&mut w.floats, v as f64);
                 }
             }
             (B::F64(b), Cell::F64(v)) => {
                 b.append_value(v);
                 if !v.is_nan() {
-                    w.see(Extreme::Float(v));
+                    widen(&mut w.floats, v);
                 }
             }
             (builder, Cell::Ticks(v)) => {
@@ -345,7 +395,7 @@ impl ColumnBuilder {
                     B::TimeNs(b) => b.append_value(v),
                     _ => unreachable_cell(),
                 }
-                w.see(Extreme::Int(v as i128));
+                widen(&mut w.ints, v as i128);
             }
             (B::Text(b), Cell::Text) => {
                 let text = match enc {
@@ -363,11 +413,11 @@ impl ColumnBuilder {
             }
             (B::Code8(b), Cell::Code(c)) => {
                 b.append_value(c as u8);
-                w.see_bytes(field);
+                w.see_code(c);
             }
             (B::Code16(b), Cell::Code(c)) => {
                 b.append_value(c);
-                w.see_bytes(field);
+                w.see_code(c);
             }
             _ => unreachable_cell(),
         }

@@ -48,6 +48,11 @@ impl<'a> Record<'a> {
         self.ends.len()
     }
 
+    /// Where each field ends, relative to the record's first byte.
+    pub fn ends(&self) -> &'a [usize] {
+        self.ends
+    }
+
     /// End of field `i`, relative to the record's first byte.
     pub fn end(&self, i: usize) -> usize {
         self.ends[i]

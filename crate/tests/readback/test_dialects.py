@@ -238,6 +238,20 @@ def test_windows_1252_sniffed(convert):
     assert report["dialect"]["bom"] is False
     check_sample(report, table, rows)
     assert table.column("name").to_pylist()[0] == "café"
+    # The report's range is of the decoded text, as pyarrow computes it.
+    import pyarrow.compute as pc
+
+    name = next(c for c in report["columns"] if c["name"] == "name")
+    mm = pc.min_max(table.column("name"))
+    assert (name["min"], name["max"]) == (mm["min"].as_py(), mm["max"].as_py())
+
+
+def test_windows_1252_category_range(convert):
+    rows = [[str(i + 1), name, f"{i}.25"] for i, name in enumerate(CP1252_NAMES * 4)]
+    report, table = convert(csv_text(HEADER, rows).encode("cp1252"))
+    name = next(c for c in report["columns"] if c["name"] == "name")
+    assert name["type"].startswith("category"), name
+    assert (name["min"], name["max"]) == (min(CP1252_NAMES), max(CP1252_NAMES))
 
 
 def test_encoding_override_windows_1252_on_utf8_bytes(convert):
