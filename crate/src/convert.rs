@@ -331,6 +331,8 @@ struct ConvertState<W: Write + Send> {
     /// Statistics of what was written, per column.
     written: Vec<Written>,
     sink: ParquetSink<W>,
+    /// Arrays converted and not yet handed to the sink, one list per column.
+    unwritten: Option<Vec<Vec<ArrayRef>>>,
     rows_written: u64,
     rows_rejected: u64,
     rejected: Vec<Rejection>,
@@ -360,6 +362,7 @@ impl<W: Write + Send> Converter<W> {
                 opts: opts.clone(),
                 written,
                 sink,
+                unwritten: None,
                 rows_written: 0,
                 rows_rejected: 0,
                 rejected: Vec::new(),
@@ -456,28 +459,50 @@ impl<W: Write + Send> ConvertState<W> {
                 }
             }
         }
+        // One look at the whole batch spares a UTF-8 check of every text field.
+        let ascii = batch.is_ascii();
+        // The arrays of the rows before are written while these rows are converted.
+        let mut unwritten = self.unwritten.take();
         let (arrays, written) = loop {
             let (tokens, columns) = (&self.tokens, &self.inf.columns);
             let scanned = self.inf.sampled_rows.is_none();
-            let tiles: Vec<ConvertedTile> = tiles(columns.len(), &sound)
-                .into_par_iter()
-                .map(|(c, rows)| {
-                    let plan = &columns[c];
-                    let mut b = ColumnBuilder::new(plan);
-                    let mut errors = Vec::new();
-                    for &i in rows {
-                        let f = batch.field(i, plan.source);
-                        match parse_cell(f, &plan.kind, tokens, enc, scanned && !plan.forced) {
-                            Ok(cell) => b.append(cell, f, enc),
-                            Err(reason) => {
-                                errors.push((i, reason));
-                                b.append(Cell::Null, f, enc);
+            let convert = || -> Vec<ConvertedTile> {
+                tiles(columns.len(), &sound)
+                    .into_par_iter()
+                    .map(|(c, rows)| {
+                        let plan = &columns[c];
+                        let mut b = ColumnBuilder::new(plan);
+                        let mut errors = Vec::new();
+                        for &i in rows {
+                            let f = batch.field(i, plan.source);
+                            match parse_cell(
+                                f,
+                                &plan.kind,
+                                tokens,
+                                enc,
+                                scanned && !plan.forced,
+                                ascii,
+                            ) {
+                                Ok(cell) => b.append(cell, f, enc),
+                                Err(reason) => {
+                                    errors.push((i, reason));
+                                    b.append(Cell::Null, f, enc);
+                                }
                             }
                         }
-                    }
-                    (c, b.finish(&plan.kind), b.written, errors)
-                })
-                .collect();
+                        (c, b.finish(&plan.kind), b.written, errors)
+                    })
+                    .collect()
+            };
+            let sink = &mut self.sink;
+            let tiles = match unwritten.take() {
+                Some(before) => {
+                    let (tiles, wrote) = rayon::join(convert, || sink.write_batch(before));
+                    wrote?;
+                    tiles
+                }
+                None => convert(),
+            };
             // The first failing column of each row explains it.
             let mut bad: FxHashMap<usize, (usize, &String)> = FxHashMap::default();
             for (col, _, _, errs) in &tiles {
@@ -512,7 +537,7 @@ impl<W: Write + Send> ConvertState<W> {
             self.reject(r)?;
         }
         if !sound.is_empty() {
-            self.sink.write_batch(arrays)?;
+            self.unwritten = Some(arrays);
         }
         self.rows_written += sound.len() as u64;
         self.group_rows += sound.len();
@@ -615,6 +640,9 @@ impl<W: Write + Send> ConvertState<W> {
     }
 
     fn end_row_group(&mut self) -> Result<()> {
+        if let Some(arrays) = self.unwritten.take() {
+            self.sink.write_batch(arrays)?;
+        }
         self.sink.end_row_group()?;
         self.group_rows = 0;
         self.group_bytes = 0;

@@ -31,12 +31,14 @@ pub enum Cell {
 
 /// Parses one field for its column; `Err` carries the reason it does not fit. `scanned`: the
 /// first pass saw every value of the column, so float exactness need not be checked again.
+/// `ascii`: the field is known to be ASCII (its whole batch is), hence valid UTF-8.
 pub fn parse_cell(
     b: &[u8],
     kind: &Kind,
     tokens: &Tokens,
     enc: Encoding,
     scanned: bool,
+    ascii: bool,
 ) -> Result<Cell, String> {
     if b.is_empty() {
         return Ok(Cell::Null);
@@ -49,6 +51,7 @@ pub fn parse_cell(
         }
     };
     match kind {
+        Kind::Text if ascii => Ok(Cell::Text),
         Kind::Text => match decode_field(b, enc) {
             Some(_) => Ok(Cell::Text),
             None => Err("is not valid UTF-8".into()),
@@ -401,7 +404,8 @@ impl ColumnBuilder {
                 let text = match enc {
                     Encoding::Windows1252 => decode_field(field, enc),
                     // SAFETY: parse_cell makes Cell::Text only once these very bytes passed
-                    // UTF-8 validation (decode_field); validating again would only cost time.
+                    // UTF-8 validation (decode_field) or are ASCII; validating again would
+                    // only cost time.
                     _ => Some(Cow::Borrowed(unsafe {
                         std::str::from_utf8_unchecked(field)
                     })),

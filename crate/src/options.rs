@@ -168,7 +168,7 @@ impl Default for Options {
             sample_rows: 10_000,
             max_field_bytes: 16 << 20,
             statistics: true,
-            piece_bytes: 2 << 20,
+            piece_bytes: 1 << 20,
         }
     }
 }

@@ -49,7 +49,7 @@ pub struct RowReader {
 const BLOCK_PIECES: usize = 2;
 /// Text held back waiting for a record to end, in pieces, before parsing goes sequential: a
 /// record this long (a runaway quote, say) is left to the streaming splitter, which bounds
-/// memory (16 MiB with the default pieces).
+/// memory (8 MiB with the default pieces).
 const MAX_PENDING_PIECES: usize = 8;
 
 fn shape(d: &Dialect, opts: &Options) -> Shape {

@@ -146,8 +146,13 @@ pub fn pieces(p: &Plan, chunk: usize) -> impl Iterator<Item = &[u8]> {
         .flat_map(move |c| std::iter::once(c).chain(p.empties.then_some(empty)))
 }
 
-/// The push API, fed `chunk` bytes at a time.
+/// The push API, fed `chunk` bytes at a time, with text parsed in parallel pieces as small.
 pub fn run_chunked(p: &Plan, chunk: usize) -> Outcome {
+    let opts = Options {
+        piece_bytes: chunk,
+        ..p.opts.clone()
+    };
+    let p = &Plan { opts, ..p.clone() };
     if p.stream {
         let mut conv = StreamConverter::new(&p.opts, Vec::new())?;
         for c in pieces(p, chunk) {
