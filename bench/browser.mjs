@@ -78,7 +78,9 @@ for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
   execFileSync(`${ROOT}target/release/parquetry`, [`${ROOT}${csv}`, '-o', '/tmp/parquetry-bench-native.parquet', '-q']);
   native.push(performance.now() - t0);
-  console.error(`run ${i + 1}: ours ${ours.at(-1).ms.toFixed(0)} ms, duckdb ${duck.at(-1).ms.toFixed(0)} ms, native ${native.at(-1).toFixed(0)} ms`);
+  const t = ours.at(-1).timingsMs;
+  const engine = t ? ` (engine: scan ${t.scan.toFixed(0)} ms, convert ${t.convert.toFixed(0)} ms)` : '';
+  console.error(`run ${i + 1}: ours ${ours.at(-1).ms.toFixed(0)} ms${engine}, duckdb ${duck.at(-1).ms.toFixed(0)} ms, native ${native.at(-1).toFixed(0)} ms`);
 }
 await browser.close();
 await server.close();

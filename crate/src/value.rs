@@ -13,7 +13,15 @@ pub fn parse_int(b: &[u8]) -> Option<i128> {
         return None;
     }
     let mut v: u64 = 0;
-    for &d in digits {
+    for &d in &digits[..digits.len().min(19)] {
+        let d = d.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        // 19 digits cannot overflow: no checks (wasm has no cheap overflowing multiply).
+        v = v * 10 + d as u64;
+    }
+    if let Some(&d) = digits.get(19) {
         let d = d.wrapping_sub(b'0');
         if d > 9 {
             return None;
@@ -525,6 +533,10 @@ mod tests {
         assert_eq!(parse_int(b"0"), Some(0));
         assert_eq!(parse_int(b"-128"), Some(-128));
         assert_eq!(parse_int(b"18446744073709551615"), Some(u64::MAX as i128));
+        assert_eq!(
+            parse_int(b"9999999999999999999"),
+            Some(9_999_999_999_999_999_999)
+        );
         assert_eq!(parse_int(b"-9223372036854775808"), Some(i64::MIN as i128));
         for bad in [
             "",
@@ -534,6 +546,8 @@ mod tests {
             "-0",
             "1.0",
             "18446744073709551616",
+            "99999999999999999999",
+            "1844674407370955161x",
             "1e3",
             " 1",
         ] {
