@@ -164,37 +164,28 @@ impl Decimal {
     }
 }
 
-/// Positions (1-based, over all digits read) of the first and last non-zero digit.
-#[derive(Default)]
-struct SigDigits {
-    first: usize,
-    last: usize,
-    seen: usize,
+/// The length of the run of ASCII digits at the start of `b`.
+fn digit_run(b: &[u8]) -> usize {
+    b.iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len())
 }
 
-impl SigDigits {
-    /// Reads the digits of `b` from `at`; returns where they end.
-    fn run(&mut self, b: &[u8], mut at: usize) -> usize {
-        while at < b.len() && b[at].is_ascii_digit() {
-            self.seen += 1;
-            if b[at] != b'0' {
-                if self.first == 0 {
-                    self.first = self.seen;
-                }
-                self.last = self.seen;
-            }
-            at += 1;
-        }
-        at
-    }
-
-    fn count(&self) -> u32 {
-        if self.first == 0 {
-            0
-        } else {
-            (self.last - self.first + 1) as u32
-        }
-    }
+/// Significant digits of a number written as `int.frac`: from the first non-zero digit to
+/// the last one, across the point (`0.0120` has 2, `1200` has 2, `0` has 0).
+fn sig_digits(int: &[u8], frac: &[u8]) -> u32 {
+    let nonzero = |c: &u8| *c != b'0';
+    let first = match int.iter().position(nonzero) {
+        Some(p) => p,
+        None => match frac.iter().position(nonzero) {
+            Some(p) => int.len() + p,
+            None => return 0,
+        },
+    };
+    let last = match frac.iter().rposition(nonzero) {
+        Some(p) => int.len() + p,
+        // A non-zero digit exists (`first` found one), so it is in `int` here.
+        None => int.iter().rposition(nonzero).unwrap_or(first),
+    };
+    (last - first + 1) as u32
 }
 
 /// Parses a float and reports whether float32/float64 hold its text exactly. Accepts decimal
@@ -225,17 +216,15 @@ pub fn parse_float(b: &[u8]) -> Option<FloatValue> {
     }
     // Validate the grammar by hand: Rust's parser also takes forms we do not want ("+1", "1_0").
     // Significant digits run from the first non-zero digit to the last one.
-    let mut sig = SigDigits::default();
-    let mut i = sig.run(body, 0);
-    let int_digits = i;
+    let int_digits = digit_run(body);
+    let mut i = int_digits;
     if int_digits > 1 && body[0] == b'0' {
         return None;
     }
     let mut frac_digits = 0;
     if i < body.len() && body[i] == b'.' {
-        let end = sig.run(body, i + 1);
-        frac_digits = end - (i + 1);
-        i = end;
+        frac_digits = digit_run(&body[i + 1..]);
+        i += 1 + frac_digits;
     }
     if int_digits + frac_digits == 0 {
         return None;
@@ -262,7 +251,8 @@ pub fn parse_float(b: &[u8]) -> Option<FloatValue> {
     let text = unsafe { std::str::from_utf8_unchecked(b) };
     let value: f64 = text.parse().ok()?;
     let decimals = if has_exp { 0 } else { frac_digits as u32 };
-    let sig_digits = sig.count();
+    let frac_start = int_digits + usize::from(body.get(int_digits) == Some(&b'.'));
+    let sig_digits = sig_digits(&body[..int_digits], &body[frac_start..frac_start + frac_digits]);
     Some(FloatValue {
         value,
         decimals,
@@ -554,6 +544,24 @@ mod tests {
             assert_eq!(parse_int(bad.as_bytes()), None, "{bad}");
         }
         assert_eq!(parse_int(b"-9223372036854775809"), None);
+    }
+
+    #[test]
+    fn significant_digits_span_the_point() {
+        for (int, frac, n) in [
+            ("0", "0120", 2),
+            ("1200", "", 2),
+            ("0", "", 0),
+            ("", "000", 0),
+            ("10", "01", 4),
+            ("7", "", 1),
+            ("", "5", 1),
+            ("123456789", "123456789", 18),
+        ] {
+            assert_eq!(sig_digits(int.as_bytes(), frac.as_bytes()), n, "{int}.{frac}");
+        }
+        assert_eq!(parse_float(b"-0.0120").unwrap().sig_digits, 2);
+        assert_eq!(parse_float(b".5e3").unwrap().sig_digits, 1);
     }
 
     #[test]
