@@ -75,7 +75,7 @@ struct Cli {
     /// With --bad-rows collect, also write the rejected rows to this CSV file.
     #[arg(long)]
     rejects: Option<PathBuf>,
-    /// Encoder threads [default: all cores].
+    /// Worker threads: parsing, per-field work and encoding [default: all cores].
     #[arg(long)]
     threads: Option<usize>,
     /// One pass, with types inferred from the first --sample-rows rows.
