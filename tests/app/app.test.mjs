@@ -14,7 +14,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = `${ROOT}target/app-tests`;
 const SHOTS = `${ROOT}target/screenshots`;
 const VITE = `${ROOT}node_modules/vite/bin/vite.js`;
-const BIG = `${ROOT}bench/out/data_100mb_v1.csv`;
+// Large enough that the second pass lasts seconds, time for the test to press Cancel in it.
+const BIG_MB = 300;
+const BIG = `${ROOT}bench/out/data_${BIG_MB}mb_v1.csv`;
 
 mkdirSync(WORK, { recursive: true });
 mkdirSync(SHOTS, { recursive: true });
@@ -44,7 +46,7 @@ let origin;
 let browser;
 
 before(async () => {
-  execFileSync('python3', [`${ROOT}bench/native.py`, '--mb', '100', '--generate-only'], { stdio: 'inherit' });
+  execFileSync('python3', [`${ROOT}bench/native.py`, '--mb', String(BIG_MB), '--generate-only'], { stdio: 'inherit' });
   execFileSync('node', [VITE, 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
   preview = spawn('node', [VITE, 'preview', '--port', '0', '--host', '127.0.0.1'], { cwd: ROOT });
   origin = await new Promise((resolve, reject) => {

@@ -11,6 +11,8 @@ import { registerOffline } from './offline.js';
 
 const jobs: Job[] = [];
 let selected: Job | undefined;
+/** The job whose progress card is on the page. */
+let progressJob: Job | undefined;
 let settings: Settings = { ...DEFAULT_SETTINGS };
 const canSaveToDisk = 'showSaveFilePicker' in window;
 
@@ -352,6 +354,14 @@ function renderProgress(job: Job): void {
   const el = document.querySelector<HTMLElement>('#progress');
   if (!el) return;
   el.hidden = false;
+  // The Cancel button is made once per card: rebuilt with every progress event (dozens a
+  // second), a press on it would land on a button already replaced and do nothing.
+  let body = el.querySelector<HTMLElement>('#progress-body');
+  if (!body || progressJob !== job) {
+    body = h('div', { id: 'progress-body' });
+    fill(el, body, h('div', { class: 'buttons' }, h('button', { id: 'cancel', onclick: () => job.abort?.abort() }, 'Cancel')));
+    progressJob = job;
+  }
   const p = job.progress;
   const now = performance.now();
   const total = job.file.size;
@@ -367,7 +377,7 @@ function renderProgress(job: Job): void {
   const peak = p?.peakWasmMemoryBytes ?? 0;
   const chart = h('canvas', { class: 'chart', 'aria-label': 'Memory over time', role: 'img' });
   fill(
-    el,
+    body,
     h('div', { class: 'progress-head' }, h('strong', { id: 'phase' }, phaseWords), h('span', { id: 'percent' }, known ? `${Math.floor(overall * 100)} %` : p ? bytes(p.bytes) : '')),
     h('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.floor(overall * 100) }, h('div', { class: 'fill', style: `width:${(overall * 100).toFixed(1)}%` })),
     h(
@@ -390,7 +400,6 @@ function renderProgress(job: Job): void {
       ),
       chart,
     ),
-    h('div', { class: 'buttons' }, h('button', { id: 'cancel', onclick: () => job.abort?.abort() }, 'Cancel')),
   );
   drawMemory(chart, job.memory);
 }
