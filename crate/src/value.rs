@@ -166,7 +166,9 @@ impl Decimal {
 
 /// The length of the run of ASCII digits at the start of `b`.
 fn digit_run(b: &[u8]) -> usize {
-    b.iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len())
+    b.iter()
+        .position(|c| !c.is_ascii_digit())
+        .unwrap_or(b.len())
 }
 
 /// Significant digits of a number written as `int.frac`: from the first non-zero digit to
@@ -252,7 +254,10 @@ pub fn parse_float(b: &[u8]) -> Option<FloatValue> {
     let value: f64 = text.parse().ok()?;
     let decimals = if has_exp { 0 } else { frac_digits as u32 };
     let frac_start = int_digits + usize::from(body.get(int_digits) == Some(&b'.'));
-    let sig_digits = sig_digits(&body[..int_digits], &body[frac_start..frac_start + frac_digits]);
+    let sig_digits = sig_digits(
+        &body[..int_digits],
+        &body[frac_start..frac_start + frac_digits],
+    );
     Some(FloatValue {
         value,
         decimals,
@@ -558,7 +563,11 @@ mod tests {
             ("", "5", 1),
             ("123456789", "123456789", 18),
         ] {
-            assert_eq!(sig_digits(int.as_bytes(), frac.as_bytes()), n, "{int}.{frac}");
+            assert_eq!(
+                sig_digits(int.as_bytes(), frac.as_bytes()),
+                n,
+                "{int}.{frac}"
+            );
         }
         assert_eq!(parse_float(b"-0.0120").unwrap().sig_digits, 2);
         assert_eq!(parse_float(b".5e3").unwrap().sig_digits, 1);
