@@ -659,23 +659,26 @@ impl<W: Write + Send> ConvertState<W> {
             .iter()
             .zip(&self.written)
             .zip(bytes)
-            .map(|((c, w), &bytes)| ColumnReport {
-                name: c.name.clone(),
-                type_name: c.kind.name(),
-                forced: c.forced,
-                nulls: w.nulls,
-                min: w.extremes(&c.kind).map(|(v, _)| show(&v, &c.kind)),
-                max: w.extremes(&c.kind).map(|(_, v)| show(&v, &c.kind)),
-                distinct: match &c.kind {
-                    Kind::Category(v) => Some(v.values.len()),
-                    _ => c.distinct,
-                },
-                decimals: c.decimals,
-                bytes,
-                categories: match &c.kind {
-                    Kind::Category(v) => Some(v.values.clone()),
-                    _ => None,
-                },
+            .map(|((c, w), &bytes)| {
+                let range = w.extremes(&c.kind);
+                ColumnReport {
+                    name: c.name.clone(),
+                    type_name: c.kind.name(),
+                    forced: c.forced,
+                    nulls: w.nulls,
+                    min: range.as_ref().map(|(v, _)| show(v, &c.kind)),
+                    max: range.as_ref().map(|(_, v)| show(v, &c.kind)),
+                    distinct: match &c.kind {
+                        Kind::Category(v) => Some(v.values.len()),
+                        _ => c.distinct,
+                    },
+                    decimals: c.decimals,
+                    bytes,
+                    categories: match &c.kind {
+                        Kind::Category(v) => Some(v.values.clone()),
+                        _ => None,
+                    },
+                }
             })
             .collect();
         let mode = if self.inf.sampled_rows.is_some() {

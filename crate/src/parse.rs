@@ -186,20 +186,8 @@ impl Splitter {
         self.parse(input, last, false, emit).map(|_| ())
     }
 
-    /// Parses `input` only until the record under way is complete (at once if none is) and
-    /// returns how many bytes that took: the rest of `input` starts at a record boundary.
-    pub fn finish_record<E>(
-        &mut self,
-        input: &[u8],
-        emit: &mut impl FnMut(Record<'_>) -> Result<(), E>,
-    ) -> Result<usize, E> {
-        if !self.in_record {
-            return Ok(0);
-        }
-        self.parse(input, false, true, emit)
-    }
-
-    /// Parses `input` until one record is complete and returns how many bytes that took.
+    /// Parses `input` until one record (the one under way, if any) is complete and returns
+    /// how many bytes that took: the rest of `input` starts at a record boundary.
     pub fn feed_one<E>(
         &mut self,
         input: &[u8],

@@ -109,9 +109,14 @@ impl RowReader {
         self.splitter.is_some()
     }
 
+    /// Pieces gathered before a block is parsed together.
+    fn block_pieces() -> usize {
+        BLOCK_PIECES.max(rayon::current_num_threads())
+    }
+
     /// Bytes of text gathered before a block of pieces is parsed.
     fn block_bytes(&self) -> usize {
-        self.opts.piece_bytes * BLOCK_PIECES.max(rayon::current_num_threads())
+        self.opts.piece_bytes * Self::block_pieces()
     }
 
     /// Whether reading `chunk` will parse text (rather than only gather it): the moment to
@@ -120,9 +125,18 @@ impl RowReader {
         last || !self.parallel_ready() || self.pending.len() + chunk.len() >= self.block_bytes()
     }
 
-    /// Parallel parsing needs the header behind it and no row limit.
+    /// Parallel parsing is off for a row limit and once a cut proved wrong.
+    fn parallel_allowed(&self) -> bool {
+        self.parallel && self.limit.is_none()
+    }
+
+    /// Parallel parsing needs the header (the first record) behind it.
     fn parallel_ready(&self) -> bool {
-        self.parallel && self.limit.is_none() && self.width.is_some()
+        self.parallel_allowed() && self.width.is_some()
+    }
+
+    fn in_record(&self) -> bool {
+        self.splitter.as_ref().is_some_and(Splitter::in_record)
     }
 
     /// Reads the next chunk (`last` at the end of input) into batches.
@@ -142,7 +156,7 @@ impl RowReader {
         // The text may live in the front: move it out while the rest of the reader works.
         let front = std::mem::replace(&mut self.front, Front::new(None));
         let mut text = front.text(pushed, chunk);
-        if self.parallel && self.limit.is_none() && self.width.is_none() {
+        if self.parallel_allowed() && self.width.is_none() {
             // The first record (the header, if any) gives the width: it is read alone, so
             // that the rest can go to parallel pieces.
             let used = self.feed_sequential_one(text, last);
@@ -211,25 +225,19 @@ impl RowReader {
     /// parsing.
     fn gather(&mut self, mut text: &[u8], last: bool) {
         if !self.gathering {
-            let Some(sp) = self.splitter.as_mut() else {
+            if self.in_record() {
+                let used = self.feed_sequential_one(text, false);
+                text = &text[used..];
+                if self.in_record() {
+                    if last {
+                        self.feed_sequential(&[], true);
+                    }
+                    return;
+                }
+            }
+            let Some(sp) = self.splitter.as_ref() else {
                 return;
             };
-            let batch = &mut self.batch;
-            let rows = &mut self.rows;
-            let used = sp
-                .finish_record(text, &mut |r| -> Result<(), ()> {
-                    *rows += 1;
-                    batch.push(&r);
-                    Ok(())
-                })
-                .unwrap_or(text.len());
-            text = &text[used..];
-            if sp.in_record() {
-                if last {
-                    self.feed_sequential(&[], true);
-                }
-                return;
-            }
             self.pending_line = sp.lines();
             self.gathering = true;
         }
@@ -298,25 +306,25 @@ impl RowReader {
         // Each piece must end between records, or the cut after it was wrong: from the
         // first such piece on, its splitter goes on alone with the rest of the text.
         let mut parsed = parsed.into_iter().zip(&pieces);
-        let mut consumed = 0;
+        let (mut consumed, mut wrong_cut) = (0, false);
         for ((batch, sp), piece) in parsed.by_ref() {
             self.rows += batch.len() as u64;
             if batch.is_empty() {
-                self.spare.push(batch);
+                self.recycle(vec![batch]);
             } else {
                 self.done.push(batch);
             }
             consumed = piece.end;
             if sp.in_record() {
                 self.splitter = Some(sp);
+                wrong_cut = true;
                 break;
             }
             self.pending_line += piece.lines;
         }
-        for ((batch, _), _) in parsed {
-            self.spare.push(batch);
-        }
-        if self.splitter.as_ref().is_some_and(|s| s.in_record()) {
+        // Pieces after a wrong cut are parsed again by the streaming splitter.
+        self.recycle(parsed.map(|((batch, _), _)| batch).collect());
+        if wrong_cut {
             self.go_sequential(consumed, last);
             return;
         }
@@ -348,7 +356,7 @@ impl RowReader {
     /// Gives back processed batches for reuse.
     pub fn recycle(&mut self, batches: Vec<Batch>) {
         for mut b in batches {
-            if self.spare.len() < 2 * BLOCK_PIECES.max(rayon::current_num_threads()) {
+            if self.spare.len() < 2 * Self::block_pieces() {
                 b.clear();
                 self.spare.push(b);
             }
@@ -390,17 +398,19 @@ mod tests {
 
     type Rec = (u64, Vec<Vec<u8>>, Option<RejectKind>);
 
-    /// Every record a reader gives for `text` fed in `chunk`-byte pieces.
-    fn read(text: &[u8], chunk: usize, piece_bytes: usize) -> (Vec<Rec>, bool) {
+    /// Every record a reader gives for `text` fed in `chunk`-byte pieces; `piece_bytes`
+    /// `None` reads with the streaming splitter alone.
+    fn read(text: &[u8], chunk: usize, piece_bytes: Option<usize>) -> (Vec<Rec>, bool) {
         let opts = Options {
             delimiter: Some(b','),
             quote: Some(Some(b'"')),
             header: Some(true),
-            piece_bytes,
+            piece_bytes: piece_bytes.unwrap_or(1),
             max_field_bytes: 64,
             ..Options::default()
         };
         let mut reader = RowReader::sniffing(&opts);
+        reader.parallel = piece_bytes.is_some();
         let mut out = Vec::new();
         let mut keep = |batches: Vec<Batch>| {
             for b in batches {
@@ -439,10 +449,10 @@ mod tests {
             .collect();
         cases.push(format!("a,b\n{long}").into_bytes());
         for text in &cases {
-            let (want, _) = read(text, text.len(), 1 << 20);
+            let (want, _) = read(text, text.len(), None);
             for chunk in [1, 2, 3, 7, 64] {
                 for piece in [1, 2, 5, 16, 100] {
-                    let (got, _) = read(text, chunk, piece);
+                    let (got, _) = read(text, chunk, Some(piece));
                     assert_eq!(
                         got,
                         want,
@@ -459,10 +469,10 @@ mod tests {
         // After `a"b` the parity is off by one, so the line break inside "x\ny" looks like a
         // record end.
         let text = b"a,b\n1,a\"b\n2,\"x\ny\"\n3,4\n";
-        let (got, parallel) = read(text, text.len(), 2);
+        let (got, parallel) = read(text, text.len(), Some(2));
         assert!(!parallel);
         assert_eq!(got[1].1, vec![b"2".to_vec(), b"x\ny".to_vec()]);
-        let (_, parallel) = read(b"a,b\n1,\"2\"\n3,4\n", 100, 2);
+        let (_, parallel) = read(b"a,b\n1,\"2\"\n3,4\n", 100, Some(2));
         assert!(parallel);
     }
 }

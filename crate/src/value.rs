@@ -13,20 +13,18 @@ pub fn parse_int(b: &[u8]) -> Option<i128> {
         return None;
     }
     let mut v: u64 = 0;
-    for &d in &digits[..digits.len().min(19)] {
+    for (i, &d) in digits.iter().enumerate() {
         let d = d.wrapping_sub(b'0');
         if d > 9 {
             return None;
         }
-        // 19 digits cannot overflow: no checks (wasm has no cheap overflowing multiply).
-        v = v * 10 + d as u64;
-    }
-    if let Some(&d) = digits.get(19) {
-        let d = d.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(d as u64)?;
+        // 19 digits cannot overflow: only the 20th is checked (wasm has no cheap
+        // overflowing multiply).
+        v = if i < 19 {
+            v * 10 + d as u64
+        } else {
+            v.checked_mul(10)?.checked_add(d as u64)?
+        };
     }
     if neg {
         if v == 0 || v > i64::MAX as u64 + 1 {
