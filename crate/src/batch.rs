@@ -15,6 +15,8 @@ struct Row {
     base: usize,
     first_end: usize,
     fields: usize,
+    /// Bytes between fields (see [`Record::gap`]).
+    gap: usize,
     problem: Option<(RejectKind, Option<usize>)>,
 }
 
@@ -36,6 +38,7 @@ impl Batch {
             base,
             first_end,
             fields: r.len(),
+            gap: r.gap(),
             problem: r.problem,
         });
     }
@@ -75,7 +78,13 @@ impl Batch {
             .copied()
             .unwrap_or(0)
             .min(self.bytes.len() - r.base);
-        Record::new(r.line, &self.bytes[r.base..r.base + len], ends, r.problem)
+        Record::new(
+            r.line,
+            &self.bytes[r.base..r.base + len],
+            ends,
+            r.gap,
+            r.problem,
+        )
     }
 
     /// Field `col` of row `row` (the row must have more than `col` fields).
@@ -86,7 +95,7 @@ impl Batch {
         let start = if col == 0 {
             0
         } else {
-            self.ends[r.first_end + col - 1]
+            self.ends[r.first_end + col - 1] + r.gap
         };
         self.bytes.get(r.base + start..r.base + end).unwrap_or(&[])
     }

@@ -35,6 +35,7 @@ pub mod error;
 pub mod infer;
 pub mod options;
 pub mod parse;
+pub mod quick;
 pub mod report;
 pub mod rows;
 pub mod scan;

@@ -3,6 +3,7 @@
 //! plus field end offsets, with the line it starts on and any problem found in it.
 
 use crate::error::RejectKind;
+use crate::quick::{self, Quick};
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 
 /// The shape of the text a [`Splitter`] reads.
@@ -15,12 +16,14 @@ pub struct Shape {
     pub max_field_bytes: usize,
 }
 
-/// One record: the unescaped bytes of all its fields back to back, and where each ends.
+/// One record: the unescaped bytes of its fields, and where each ends. The fields lie back to
+/// back (csv-core's output) or, for a line read verbatim, one delimiter apart (`gap` 1).
 #[derive(Clone, Copy)]
 pub struct Record<'a> {
     pub line: u64,
     bytes: &'a [u8],
     ends: &'a [usize],
+    gap: usize,
     /// A problem that rejects the whole record, and the field it is in (if one).
     pub problem: Option<(RejectKind, Option<usize>)>,
 }
@@ -34,14 +37,21 @@ impl<'a> Record<'a> {
         line: u64,
         bytes: &'a [u8],
         ends: &'a [usize],
+        gap: usize,
         problem: Option<(RejectKind, Option<usize>)>,
     ) -> Record<'a> {
         Record {
             line,
             bytes,
             ends,
+            gap,
             problem,
         }
+    }
+
+    /// Bytes between one field's end and the next one's start (0 or 1).
+    pub fn gap(&self) -> usize {
+        self.gap
     }
 
     pub fn len(&self) -> usize {
@@ -53,18 +63,17 @@ impl<'a> Record<'a> {
         self.ends
     }
 
-    /// End of field `i`, relative to the record's first byte.
-    pub fn end(&self, i: usize) -> usize {
-        self.ends[i]
-    }
-
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
 
     /// The bytes of field `i` (empty for a record whose oversized field was dropped).
     pub fn field(&self, i: usize) -> &'a [u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] + self.gap
+        };
         self.bytes.get(start..self.ends[i]).unwrap_or(&[])
     }
 
@@ -106,6 +115,11 @@ pub struct Splitter {
     nbuf: usize,
     ends: Vec<usize>,
     nends: usize,
+    /// Whether records are split by [`quick`] where it can (off to test csv-core alone).
+    pub quick: bool,
+    /// The fields and field ends of the last record split by [`quick`].
+    quick_buf: Vec<u8>,
+    quick_ends: Vec<usize>,
     /// Set once the current record's buffer passed the field limit: from then on its bytes
     /// go to `scratch` and are dropped, so a runaway quote cannot exhaust memory.
     oversized: bool,
@@ -140,6 +154,9 @@ impl Splitter {
             nbuf: 0,
             ends: vec![0; 256],
             nends: 0,
+            quick: true,
+            quick_buf: Vec::new(),
+            quick_ends: Vec::new(),
             oversized: false,
             scratch: Vec::new(),
             lines,
@@ -222,6 +239,22 @@ impl Splitter {
                 }
                 self.in_record = true;
                 self.record_line = self.lines() + 1;
+                let lines = self.lines;
+                if let Some((n, record)) = self.quick_record(input) {
+                    let r = emit(record);
+                    self.in_record = false;
+                    // One line break, which csv-core did not see.
+                    self.lines = lines + 1;
+                    input = &input[n..];
+                    r?;
+                    if one_record {
+                        return Ok(whole - input.len());
+                    }
+                    if input.is_empty() && !last {
+                        return Ok(whole);
+                    }
+                    continue;
+                }
             }
             if input.is_empty() && last && self.shape.quote.is_some() && !self.probed {
                 // csv-core ends a record at end of input even inside quotes. To tell, feed it
@@ -282,6 +315,7 @@ impl Splitter {
                         line: self.record_line,
                         bytes,
                         ends,
+                        gap: 0,
                         problem,
                     };
                     let r = emit(record);
@@ -301,6 +335,40 @@ impl Splitter {
                 ReadRecordResult::End => return Ok(whole),
             }
         }
+    }
+
+    /// Splits the record at the start of `input` with [`quick`] if it can: the number of
+    /// bytes it took and the record.
+    fn quick_record<'s>(&'s mut self, input: &'s [u8]) -> Option<(usize, Record<'s>)> {
+        if !self.quick || self.shape.cr_lines || self.nbuf != 0 || self.nends != 0 {
+            return None;
+        }
+        let s = &self.shape;
+        let (n, bytes, gap) = match quick::split(
+            input,
+            s.delimiter,
+            s.quote,
+            s.max_field_bytes,
+            &mut self.quick_buf,
+            &mut self.quick_ends,
+        )? {
+            Quick::Verbatim(n) => (n, &input[..n], 1),
+            Quick::Copied(n) => (n, &self.quick_buf[..], 0),
+        };
+        let ends = &self.quick_ends;
+        let bytes = &bytes[..*ends.last()?];
+        let problem = memchr::memchr(0, bytes).map(|p| {
+            // The field the NUL is in: the first that ends after it.
+            (RejectKind::NulByte, Some(ends.partition_point(|&e| e <= p)))
+        });
+        let record = Record {
+            line: self.record_line,
+            bytes,
+            ends,
+            gap,
+            problem,
+        };
+        Some((n, record))
     }
 
     fn grow_output(&mut self) {
@@ -323,8 +391,15 @@ impl Splitter {
 mod tests {
     use super::*;
 
-    fn split(text: &[u8], cut: usize, shape: Shape) -> Vec<(u64, Vec<String>, Option<RejectKind>)> {
+    type Split = Vec<(u64, Vec<String>, Option<RejectKind>)>;
+
+    fn split(text: &[u8], cut: usize, shape: Shape) -> Split {
+        split_with(text, cut, shape, true)
+    }
+
+    fn split_with(text: &[u8], cut: usize, shape: Shape, quick: bool) -> Split {
         let mut sp = Splitter::new(shape);
+        sp.quick = quick;
         let mut out = Vec::new();
         let mut emit = |r: Record<'_>| -> Result<(), ()> {
             let fields = r
@@ -394,5 +469,28 @@ mod tests {
         let got = split(long.as_bytes(), 7, s);
         assert_eq!(got[1].2, Some(RejectKind::FieldTooLong));
         assert_eq!(got[2], (3, vec!["2".into(), "3".into()], None));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Records split by `quick` come out exactly as csv-core alone makes them, lines,
+        /// fields and problems alike, however the text is cut.
+        #[test]
+        fn quick_splitting_agrees_with_csv_core(
+            text in proptest::collection::vec(
+                proptest::sample::select(b"ab,;\"\r\n\0".to_vec()), 0..200),
+            cut in 1usize..210,
+            semicolon: bool,
+            quoting: bool,
+            limit in 1usize..80,
+        ) {
+            let s = Shape {
+                delimiter: if semicolon { b';' } else { b',' },
+                quote: quoting.then_some(b'"'),
+                max_field_bytes: limit,
+                ..shape()
+            };
+            proptest::prop_assert_eq!(split_with(&text, cut, s, true), split_with(&text, cut, s, false));
+        }
     }
 }
