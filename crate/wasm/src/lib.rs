@@ -36,14 +36,17 @@ pub mod bindings {
     impl JsSession {
         #[wasm_bindgen(constructor)]
         pub fn new(options_json: &str, mode: &str) -> Result<JsSession, JsValue> {
-            Session::new(options_json, mode)
-                .map(JsSession)
-                .map_err(to_js)
+            let mut session = Session::new(options_json, mode).map_err(to_js)?;
+            // The threaded build works on a chunk while JavaScript reads the next one.
+            session.background = cfg!(feature = "threads");
+            Ok(JsSession(session))
         }
 
-        /// Consumes one input chunk (copied into wasm memory by the caller's binding).
-        pub fn feed(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
-            self.0.feed(chunk).map_err(to_js)
+        /// Consumes one input chunk (copied into wasm memory by the binding). The threaded
+        /// build returns at once and works on it alongside; an error in it comes back from the
+        /// next call.
+        pub fn feed(&mut self, chunk: Vec<u8>) -> Result<(), JsValue> {
+            self.0.feed_owned(chunk).map_err(to_js)
         }
 
         /// Ends the scan pass; returns the inference as JSON. In two-pass mode the caller
@@ -58,7 +61,7 @@ pub mod bindings {
         }
 
         /// A "preview" session has its sample rows: stop feeding, call `end_scan`.
-        pub fn has_sample(&self) -> bool {
+        pub fn has_sample(&mut self) -> bool {
             self.0.has_sample()
         }
 

@@ -8,7 +8,8 @@ use parquetry::options::Options;
 use parquetry::report::Progress;
 use serde_json::{json, Value};
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The Parquet sink: bytes accumulate here until the caller drains them. It must be `Send`
 /// (the writer encodes columns on rayon threads), hence `Arc<Mutex<…>>`.
@@ -42,7 +43,13 @@ enum Stage {
 }
 
 pub struct Session {
-    stage: Stage,
+    /// Shared with the step under way in the background, if any.
+    stage: Arc<Mutex<Stage>>,
+    /// In background mode, the step under way: it reports how the chunk went.
+    running: Option<Receiver<Result<Progress, SessionError>>>,
+    /// Whether `feed` hands the chunk to a rayon thread and returns at once (the threaded
+    /// build: JavaScript then reads the next chunk while the engine works on this one).
+    pub background: bool,
     opts: Options,
     out: Drain,
     /// Two-pass conversion (scan, then convert) rather than inspection only.
@@ -105,7 +112,9 @@ impl Session {
             other => return Err(misuse(&format!("unknown mode {other:?}"))),
         };
         Ok(Session {
-            stage,
+            stage: Arc::new(Mutex::new(stage)),
+            running: None,
+            background: false,
             opts,
             out,
             converts: mode == "two-pass",
@@ -115,27 +124,47 @@ impl Session {
     }
 
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), SessionError> {
-        let result = match &mut self.stage {
-            Stage::Scan(s) => s.feed(chunk).map(|_| s.progress()),
-            Stage::Convert(c) => c.feed(chunk).map(|_| c.progress()),
-            Stage::Stream(c) => c.feed(chunk).map(|_| c.progress()),
-            Stage::Done => return Err(misuse("the session is finished")),
-        };
-        match result {
-            Ok(p) => {
-                self.last = Some(p);
-                Ok(())
-            }
-            Err(e) => {
-                // An engine error ends the session: nothing more can be trusted.
-                self.stage = Stage::Done;
-                Err(e.into())
-            }
+        self.wait()?;
+        let p = feed(&mut lock(&self.stage), chunk)?;
+        self.last = Some(p);
+        Ok(())
+    }
+
+    /// Like `feed`, but in background mode the chunk is worked on by a rayon thread while
+    /// this returns; the next call (or any other) waits for it first, and reports its error.
+    pub fn feed_owned(&mut self, chunk: Vec<u8>) -> Result<(), SessionError> {
+        if !self.background {
+            return self.feed(&chunk);
         }
+        self.wait()?;
+        if matches!(*lock(&self.stage), Stage::Done) {
+            return Err(misuse("the session is finished"));
+        }
+        let (tx, rx) = channel();
+        let stage = Arc::clone(&self.stage);
+        rayon::spawn(move || {
+            let _ = tx.send(feed(&mut lock(&stage), &chunk));
+        });
+        self.running = Some(rx);
+        Ok(())
+    }
+
+    /// Waits for the step under way in the background, if any.
+    fn wait(&mut self) -> Result<(), SessionError> {
+        let Some(rx) = self.running.take() else {
+            return Ok(());
+        };
+        let p = rx
+            .recv()
+            .map_err(|_| misuse("the engine stopped in the middle of a chunk"))??;
+        self.last = Some(p);
+        Ok(())
     }
 
     pub fn end_scan(&mut self) -> Result<String, SessionError> {
-        let Stage::Scan(scanner) = std::mem::replace(&mut self.stage, Stage::Done) else {
+        self.wait()?;
+        let mut stage = lock(&self.stage);
+        let Stage::Scan(scanner) = std::mem::replace(&mut *stage, Stage::Done) else {
             return Err(misuse("end_scan outside the scan pass"));
         };
         let inference = if self.samples {
@@ -145,7 +174,7 @@ impl Session {
         };
         let summary = inference_json(&inference);
         if self.converts {
-            self.stage = Stage::Convert(Box::new(Converter::new(
+            *stage = Stage::Convert(Box::new(Converter::new(
                 inference,
                 &self.opts,
                 self.out.clone(),
@@ -159,8 +188,14 @@ impl Session {
     }
 
     /// A preview has seen its `sampleRows` rows: the caller may stop feeding.
-    pub fn has_sample(&self) -> bool {
-        matches!(&self.stage, Stage::Scan(s) if s.has_sample())
+    pub fn has_sample(&mut self) -> bool {
+        // An engine error shows at the next call, which the caller makes either way.
+        let ok = self.wait();
+        let sampled = matches!(&*lock(&self.stage), Stage::Scan(s) if s.has_sample());
+        if let Err(e) = ok {
+            self.running = Some(failed(e));
+        }
+        sampled
     }
 
     pub fn progress_json(&self) -> String {
@@ -179,7 +214,9 @@ impl Session {
     }
 
     pub fn finish(&mut self) -> Result<String, SessionError> {
-        let report = match std::mem::replace(&mut self.stage, Stage::Done) {
+        self.wait()?;
+        let stage = std::mem::replace(&mut *lock(&self.stage), Stage::Done);
+        let report = match stage {
             Stage::Convert(c) => c.finish()?.0,
             Stage::Stream(c) => c.finish()?.0,
             Stage::Scan(_) => return Err(misuse("finish before the scan pass ended")),
@@ -188,6 +225,33 @@ impl Session {
         serde_json::to_string(&report)
             .map_err(|e| misuse(&format!("cannot serialise the report: {e}")))
     }
+}
+
+/// The stage, whatever a panicking thread left (none should: the engine returns errors).
+fn lock(stage: &Mutex<Stage>) -> MutexGuard<'_, Stage> {
+    stage.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A finished step that failed, to be reported by the next call.
+fn failed(e: SessionError) -> Receiver<Result<Progress, SessionError>> {
+    let (tx, rx) = channel();
+    let _ = tx.send(Err(e));
+    rx
+}
+
+/// Feeds one chunk to the stage. An engine error ends the session: nothing more can be
+/// trusted.
+fn feed(stage: &mut Stage, chunk: &[u8]) -> Result<Progress, SessionError> {
+    let result = match stage {
+        Stage::Scan(s) => s.feed(chunk).map(|_| s.progress()),
+        Stage::Convert(c) => c.feed(chunk).map(|_| c.progress()),
+        Stage::Stream(c) => c.feed(chunk).map(|_| c.progress()),
+        Stage::Done => return Err(misuse("the session is finished")),
+    };
+    result.map_err(|e| {
+        *stage = Stage::Done;
+        e.into()
+    })
 }
 
 /// What a conversion would produce, for previews: dialect and per-column types.
@@ -230,12 +294,17 @@ mod tests {
     const CSV: &[u8] = b"zip,qty,day\n00501,3,2024-01-02\n90210,250,2024-03-04\n";
 
     fn run(mode: &str, chunk: usize) -> (String, Vec<u8>) {
+        run_on(CSV, mode, chunk, false)
+    }
+
+    fn run_on(csv: &[u8], mode: &str, chunk: usize, background: bool) -> (String, Vec<u8>) {
         let mut s = Session::new("{}", mode).unwrap();
+        s.background = background;
         let mut out = Vec::new();
         let passes = if mode == "two-pass" { 2 } else { 1 };
         for pass in 0..passes {
-            for c in CSV.chunks(chunk) {
-                s.feed(c).unwrap();
+            for c in csv.chunks(chunk) {
+                s.feed_owned(c.to_vec()).unwrap();
                 out.extend(s.take_output());
             }
             if mode == "two-pass" && pass == 0 {
@@ -266,6 +335,52 @@ mod tests {
                 assert_eq!(types, ["text", "uint8", "date"]);
             }
         }
+    }
+
+    /// The report without its timings, which differ from run to run.
+    fn untimed(report: &str) -> Value {
+        let mut r: Value = serde_json::from_str(report).unwrap();
+        r.as_object_mut()
+            .unwrap()
+            .retain(|k, _| !k.contains("timings") && !k.contains("heap"));
+        r
+    }
+
+    #[test]
+    fn background_feeding_gives_the_same_file_and_report() {
+        let mut csv = String::from("id,x,when\n");
+        for i in 0..20_000 {
+            csv += &format!("{i},{}.25,2024-02-{:02}\n", i % 700, i % 28 + 1);
+        }
+        for mode in ["two-pass", "stream"] {
+            for chunk in [999, 64 * 1024] {
+                let (r1, out1) = run_on(csv.as_bytes(), mode, chunk, false);
+                let (r2, out2) = run_on(csv.as_bytes(), mode, chunk, true);
+                assert_eq!(untimed(&r1), untimed(&r2), "{mode} {chunk}");
+                assert!(out1 == out2, "{mode} {chunk}: the files differ");
+            }
+        }
+    }
+
+    #[test]
+    fn a_background_error_comes_back_from_the_next_call() {
+        let mut s = Session::new(r#"{"sampleRows": 1}"#, "stream").unwrap();
+        s.background = true;
+        s.feed_owned(b"n\n1\nx\n".to_vec()).unwrap();
+        let rows = "7\n".repeat(50_000).into_bytes();
+        // The engine meets "x" once a batch is converted, in the background; some call
+        // after that says so.
+        let e = (0..100)
+            .find_map(|_| s.feed_owned(rows.clone()).err())
+            .expect("the bad row is reported");
+        let v: Value = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(
+            (v["code"].as_str(), v["line"].as_u64()),
+            (Some("bad_row"), Some(3))
+        );
+        // The session is over: nothing later succeeds.
+        assert_eq!(s.feed_owned(b"5\n".to_vec()).unwrap_err().code(), "state");
+        assert_eq!(s.finish().unwrap_err().code(), "state");
     }
 
     #[test]
