@@ -83,6 +83,15 @@ pub fn parse_cell(
             }
             None => null_if_token(format!("is not a whole number ({})", kind.name())),
         },
+        // The first pass saw this very text and found it a float or a null token. A plain
+        // decimal's value is then Rust's parse alone, without our grammar's check and digit
+        // counts (the two accept the same plain decimals); other forms take the long way.
+        Kind::Float32 if scanned && value::plain_decimal_start(b) => parse_std::<f32>(b)
+            .map(Cell::F32)
+            .map_or_else(|| null_if_token("is not a number".into()), Ok),
+        Kind::Float64 if scanned && value::plain_decimal_start(b) => parse_std::<f64>(b)
+            .map(Cell::F64)
+            .map_or_else(|| null_if_token("is not a number".into()), Ok),
         Kind::Float32 | Kind::Float64 => {
             // A null token that reads as a float (NaN) is the float NaN in a float column.
             let Some(f) = value::parse_float(b) else {
@@ -133,6 +142,10 @@ pub fn parse_cell(
             None => null_if_token("is not a time of day (HH:MM:SS)".into()),
         },
     }
+}
+
+fn parse_std<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
+    std::str::from_utf8(b).ok()?.parse().ok()
 }
 
 fn date_pattern(f: value::DateFormat) -> &'static str {

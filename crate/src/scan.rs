@@ -217,14 +217,23 @@ impl ColumnScan {
         if m & bits::BOOL != 0 && value::parse_bool(b).is_some() {
             keep |= bits::BOOL;
         }
+        let mut float_known = false;
         if m & bits::INT != 0 {
             if let Some(v) = value::parse_int(b) {
                 keep |= bits::INT;
                 self.int_min = self.int_min.min(v);
                 self.int_max = self.int_max.max(v);
+                // An integer is a float too, and up to 2^24 (2^53) float32 (float64) holds
+                // it exactly, its digits as the shortest representation: no need to parse
+                // it again as a float to know what the float statistics would learn.
+                let mag = v.unsigned_abs();
+                if m & bits::FLOAT != 0 && mag <= 1 << 53 && (mag <= 1 << 24 || !self.f32_exact) {
+                    keep |= bits::FLOAT;
+                    float_known = true;
+                }
             }
         }
-        if m & bits::FLOAT != 0 {
+        if m & bits::FLOAT != 0 && !float_known {
             if let Some(f) = value::parse_float(b) {
                 keep |= bits::FLOAT;
                 self.f32_exact = self.f32_exact && f.f32_exact(b);

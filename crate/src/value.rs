@@ -264,6 +264,17 @@ pub fn parse_float(b: &[u8]) -> Option<FloatValue> {
     })
 }
 
+/// Whether `b` starts like a plain decimal (`-?` then a digit or a point, no superfluous
+/// leading zero): for such text Rust's float parser and [`parse_float`] accept the same.
+pub fn plain_decimal_start(b: &[u8]) -> bool {
+    let body = b.strip_prefix(b"-").unwrap_or(b);
+    match body {
+        [b'0', d, ..] if d.is_ascii_digit() => false,
+        [c, ..] => c.is_ascii_digit() || *c == b'.',
+        [] => false,
+    }
+}
+
 /// Parses the float32 value of a text already accepted by [`parse_float`].
 pub fn parse_f32(b: &[u8]) -> Option<f32> {
     std::str::from_utf8(b).ok()?.parse().ok()
@@ -649,5 +660,22 @@ mod tests {
         assert!(parse_timestamp(b"2024-01-01T10:00Z").unwrap().has_offset);
         assert!(parse_timestamp(b"2024-01-01").is_none());
         assert!(parse_timestamp(b"2024-01-01T10:00+2").is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        /// The convert pass's shortcut: where a text starts like a plain decimal, Rust's
+        /// parser takes it exactly when ours does, with the same value.
+        #[test]
+        fn plain_decimals_parse_the_same_both_ways(
+            text in proptest::collection::vec(
+                proptest::sample::select(b"0123456789.-+eEna_ ".to_vec()), 1..12),
+        ) {
+            if plain_decimal_start(&text) {
+                let ours = parse_float(&text).map(|f| f.value);
+                let std: Option<f64> = std::str::from_utf8(&text).unwrap().parse().ok();
+                proptest::prop_assert_eq!(ours.map(f64::to_bits), std.map(f64::to_bits));
+            }
+        }
     }
 }
