@@ -345,13 +345,16 @@ impl<W: Write + Send> Converter<W> {
     pub fn new(inference: Inference, opts: &Options, out: W) -> Result<Converter<W>> {
         opts.validate().map_err(Error::Options)?;
         let schema = Arc::new(inference.schema());
-        let plain: Vec<String> = inference
-            .columns
-            .iter()
-            .filter(|c| c.distinct.is_none() && c.kind.mostly_unique())
-            .map(|c| c.name.clone())
-            .collect();
-        let sink = ParquetSink::new(out, schema, opts, &plain)?;
+        let many_distinct = |pick: fn(&Kind) -> bool| -> Vec<String> {
+            let columns = inference.columns.iter();
+            columns
+                .filter(|c| c.distinct.is_none() && pick(&c.kind))
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        let plain = many_distinct(Kind::mostly_unique);
+        let texts = many_distinct(|k| matches!(k, Kind::Text));
+        let sink = ParquetSink::new(out, schema, opts, &plain, &texts)?;
         let written = vec![Written::default(); inference.columns.len()];
         Ok(Converter {
             reader: RowReader::known(&inference.dialect, inference.encoding, opts),

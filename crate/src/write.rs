@@ -63,6 +63,10 @@ enum ColumnSink {
 }
 
 #[allow(clippy::large_enum_variant)]
+/// The dictionary page limit of a text column with many distinct values (the writer's
+/// default is 1 MiB): a vocabulary of thousands of short texts still fits.
+pub const MANY_TEXTS_DICTIONARY_BYTES: usize = 128 << 10;
+
 enum ColumnDone {
     Arrow(ArrowColumnChunk),
     Category(DictionaryChunk),
@@ -71,15 +75,26 @@ enum ColumnDone {
 impl<W: Write + Send> ParquetSink<W> {
     /// `plain_columns`: columns known to hold too many distinct values for a dictionary to
     /// pay (the writer would build one per row group, only to fall back to plain encoding).
+    /// `many_texts`: text columns past the category cap, which may still repeat enough for
+    /// one: their dictionary may grow to [`MANY_TEXTS_DICTIONARY_BYTES`] before the writer
+    /// falls back, so that a column of unique texts is not interned value by value for a
+    /// megabyte of dictionary in every row group.
     pub fn new(
         out: W,
         schema: SchemaRef,
         opts: &Options,
         plain_columns: &[String],
+        many_texts: &[String],
     ) -> Result<Self> {
         let mut builder = WriterProperties::builder();
         for name in plain_columns {
             builder = builder.set_column_dictionary_enabled(ColumnPath::from(name.as_str()), false);
+        }
+        for name in many_texts {
+            builder = builder.set_column_dictionary_page_size_limit(
+                ColumnPath::from(name.as_str()),
+                MANY_TEXTS_DICTIONARY_BYTES,
+            );
         }
         let codec = compression(opts)?;
         let mut props = builder
