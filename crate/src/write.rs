@@ -62,11 +62,11 @@ enum ColumnSink {
     Category(DictionaryChunk),
 }
 
-#[allow(clippy::large_enum_variant)]
 /// The dictionary page limit of a text column with many distinct values (the writer's
 /// default is 1 MiB): a vocabulary of thousands of short texts still fits.
 pub const MANY_TEXTS_DICTIONARY_BYTES: usize = 128 << 10;
 
+#[allow(clippy::large_enum_variant)]
 enum ColumnDone {
     Arrow(ArrowColumnChunk),
     Category(DictionaryChunk),
