@@ -20,6 +20,16 @@ struct Row {
     problem: Option<(RejectKind, Option<usize>)>,
 }
 
+/// `bytes.is_ascii()`, 64 bytes at a time: an OR over a block compiles to vector code
+/// (SSE2, wasm SIMD), where the standard library's word-at-a-time loop does not.
+pub fn is_ascii(bytes: &[u8]) -> bool {
+    let (blocks, rest) = bytes.as_chunks::<64>();
+    blocks
+        .iter()
+        .all(|b| b.iter().fold(0, |acc, &x| acc | x) < 0x80)
+        && rest.is_ascii()
+}
+
 #[derive(Default)]
 pub struct Batch {
     bytes: Vec<u8>,
@@ -29,6 +39,15 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// An empty batch with room for about `bytes` of fields.
+    pub fn with_capacity(bytes: usize) -> Batch {
+        Batch {
+            bytes: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(bytes / 8),
+            rows: Vec::with_capacity(bytes / 64),
+        }
+    }
+
     pub fn push(&mut self, r: &Record<'_>) {
         let (base, first_end) = (self.bytes.len(), self.ends.len());
         self.bytes.extend_from_slice(r.bytes());
@@ -56,7 +75,7 @@ impl Batch {
     }
 
     pub fn is_ascii(&self) -> bool {
-        self.bytes.is_ascii()
+        is_ascii(&self.bytes)
     }
 
     pub fn is_full(&self) -> bool {
@@ -105,5 +124,21 @@ impl Batch {
         (0..self.rows.len())
             .filter(|&i| self.rows[i].problem.is_none() && self.rows[i].fields == width)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ascii_is_told_in_blocks_and_the_rest() {
+        for len in [0, 1, 63, 64, 65, 200] {
+            let mut b = vec![b'a'; len];
+            assert!(super::is_ascii(&b));
+            for i in 0..len {
+                b[i] = 0x80;
+                assert!(!super::is_ascii(&b), "{len} {i}");
+                b[i] = b'a';
+            }
+        }
     }
 }

@@ -285,7 +285,12 @@ impl RowReader {
         let mut jobs = Vec::with_capacity(pieces.len());
         let (mut start, mut line) = (0, self.pending_line);
         for (i, p) in pieces.iter().enumerate() {
-            let batch = self.spare.pop().unwrap_or_default();
+            // A fresh batch is sized for its piece: growing it would copy it over and over.
+            let room = p.end - start + p.end.saturating_sub(start) / 8;
+            let batch = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Batch::with_capacity(room));
             let piece_last = last && i + 1 == pieces.len();
             jobs.push((start..p.end, line, piece_last, batch));
             start = p.end;
