@@ -20,14 +20,14 @@ struct Row {
     problem: Option<(RejectKind, Option<usize>)>,
 }
 
-/// `bytes.is_ascii()`, 64 bytes at a time: an OR over a block compiles to vector code
-/// (SSE2, wasm SIMD), where the standard library's word-at-a-time loop does not.
+/// `bytes.is_ascii()`, 64 bytes at a time: an OR of eight words per block, which beats the
+/// standard library's early-exit loop, in wasm most of all (a batch is almost always ASCII).
 pub fn is_ascii(bytes: &[u8]) -> bool {
     let (blocks, rest) = bytes.as_chunks::<64>();
-    blocks
-        .iter()
-        .all(|b| b.iter().fold(0, |acc, &x| acc | x) < 0x80)
-        && rest.is_ascii()
+    blocks.iter().all(|b| {
+        let words = b.as_chunks::<8>().0.iter().map(|w| u64::from_le_bytes(*w));
+        words.fold(0, |acc, w| acc | w) & 0x8080_8080_8080_8080 == 0
+    }) && rest.is_ascii()
 }
 
 #[derive(Default)]
