@@ -26,19 +26,27 @@ pub fn split(
     ends: &mut Vec<usize>,
 ) -> Option<Quick> {
     ends.clear();
-    let mut specials = Specials::new(input, [delimiter, b'\n', b'\r', quote.unwrap_or(b'\n')]);
-    loop {
-        let p = specials.next_from(0)?;
-        match input[p] {
-            c if c == delimiter => ends.push(p),
-            b'\n' | b'\r' => {
-                let consumed = line_end(input, p).filter(|_| p <= limit)?;
-                ends.push(p);
-                return Some(Quick::Verbatim(consumed));
+    let needles = [delimiter, b'\n', b'\r', quote.unwrap_or(b'\n')];
+    // The common case, spelled out: one mask per block, every delimiter an end.
+    let mut base = 0;
+    while base < input.len() {
+        let mut mask = mask64(&input[base..], needles);
+        while mask != 0 {
+            let p = base + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            match input[p] {
+                c if c == delimiter => ends.push(p),
+                b'\n' | b'\r' => {
+                    let consumed = line_end(input, p).filter(|_| p <= limit)?;
+                    ends.push(p);
+                    return Some(Quick::Verbatim(consumed));
+                }
+                _ => return copied(input, delimiter, quote?, limit, buf, ends).map(Quick::Copied),
             }
-            _ => return copied(input, delimiter, quote?, limit, buf, ends).map(Quick::Copied),
         }
+        base += 64;
     }
+    None
 }
 
 /// The bytes a record ending at `input[at]` (a CR or LF) takes: its LF or CRLF included; a
