@@ -86,10 +86,10 @@ pub fn parse_cell(
         // The first pass saw this very text and found it a float or a null token. A plain
         // decimal's value is then Rust's parse alone, without our grammar's check and digit
         // counts (the two accept the same plain decimals); other forms take the long way.
-        Kind::Float32 if scanned && value::plain_decimal_start(b) => parse_std::<f32>(b)
+        Kind::Float32 if scanned && value::plain_decimal_start(b) => parse_std::<f32>(b, ascii)
             .map(Cell::F32)
             .map_or_else(|| null_if_token("is not a number".into()), Ok),
-        Kind::Float64 if scanned && value::plain_decimal_start(b) => parse_std::<f64>(b)
+        Kind::Float64 if scanned && value::plain_decimal_start(b) => parse_std::<f64>(b, ascii)
             .map(Cell::F64)
             .map_or_else(|| null_if_token("is not a number".into()), Ok),
         Kind::Float32 | Kind::Float64 => {
@@ -144,8 +144,15 @@ pub fn parse_cell(
     }
 }
 
-fn parse_std<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
-    std::str::from_utf8(b).ok()?.parse().ok()
+/// Rust's parse of `b`; `ascii`: `b` is known to be ASCII, hence UTF-8.
+fn parse_std<T: std::str::FromStr>(b: &[u8], ascii: bool) -> Option<T> {
+    let text = if ascii {
+        // SAFETY: ASCII is valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(b) }
+    } else {
+        std::str::from_utf8(b).ok()?
+    };
+    text.parse().ok()
 }
 
 fn date_pattern(f: value::DateFormat) -> &'static str {
