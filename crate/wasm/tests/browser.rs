@@ -52,7 +52,7 @@ async fn feed_stream(
         // Cut the browser's chunk smaller still: the engine must not care where cuts fall.
         let bytes = chunk.to_vec();
         for piece in bytes.chunks(997) {
-            session.feed(piece)?;
+            session.feed(piece.to_vec())?;
             chunks += 1;
             let o = session.take_output();
             if !o.is_empty() {
@@ -135,7 +135,7 @@ async fn cancel_midway(input: &Blob) -> f64 {
     let reader: ReadableStreamDefaultReader = input.stream().get_reader().unchecked_into();
     let r = JsFuture::from(reader.read()).await.unwrap();
     let chunk: Uint8Array = Reflect::get(&r, &"value".into()).unwrap().unchecked_into();
-    s.feed(&chunk.to_vec()).unwrap();
+    s.feed(chunk.to_vec()).unwrap();
     let live = heap_bytes()[0];
     let _ = JsFuture::from(reader.cancel()).await;
     drop(s);
