@@ -88,6 +88,18 @@ impl Batch {
         self.rows.clear();
     }
 
+    /// The CSV text row `i` stands for, quotes aside: its fields and a delimiter or line
+    /// break after each. The same whichever splitter read the row.
+    pub fn text_bytes(&self, i: usize) -> usize {
+        let r = &self.rows[i];
+        let last_end = match r.fields {
+            0 => 0,
+            n => self.ends[r.first_end + n - 1],
+        };
+        // Back to back, the fields need their delimiters added; verbatim, they hold them.
+        last_end + if r.gap == 0 { r.fields } else { 1 }
+    }
+
     /// Row `i` as a record view.
     pub fn record(&self, i: usize) -> Record<'_> {
         let r = &self.rows[i];
@@ -129,6 +141,17 @@ impl Batch {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_row_counts_the_same_text_whichever_splitter_read_it() {
+        use crate::parse::Record;
+        let mut b = super::Batch::default();
+        // "ab,c" kept verbatim, and the same fields back to back (csv-core's way).
+        b.push(&Record::new(1, b"ab,c", &[2, 4], 1, None));
+        b.push(&Record::new(2, b"abc", &[2, 3], 0, None));
+        assert_eq!((b.text_bytes(0), b.text_bytes(1)), (5, 5));
+        assert_eq!((b.field(0, 1), b.field(1, 1)), (&b"c"[..], &b"c"[..]));
+    }
+
     #[test]
     fn ascii_is_told_in_blocks_and_the_rest() {
         for len in [0, 1, 63, 64, 65, 200] {

@@ -425,7 +425,17 @@ impl<W: Write + Send> ConvertState<W> {
         let mut start = 0;
         while start < batch.len() {
             let room = self.opts.row_group_rows - self.group_rows;
-            let end = batch.len().min(start + room);
+            let mut end = batch.len().min(start + room);
+            // A row group ends at the row that brings it to its byte limit, not where the
+            // batch happens to end: batches depend on how the input was chunked.
+            let mut bytes = self.group_bytes;
+            for i in start..end {
+                bytes += batch.text_bytes(i);
+                if bytes >= self.opts.row_group_bytes {
+                    end = i + 1;
+                    break;
+                }
+            }
             self.process_rows(batch, start..end)?;
             start = end;
             if self.group_rows >= self.opts.row_group_rows
@@ -544,7 +554,7 @@ impl<W: Write + Send> ConvertState<W> {
         }
         self.rows_written += sound.len() as u64;
         self.group_rows += sound.len();
-        self.group_bytes += batch.byte_len() * range.len() / batch.len().max(1);
+        self.group_bytes += range.map(|i| batch.text_bytes(i)).sum::<usize>();
         Ok(())
     }
 
