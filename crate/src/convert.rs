@@ -437,6 +437,7 @@ impl<W: Write + Send> ConvertState<W> {
                 }
             }
             self.process_rows(batch, start..end)?;
+            self.group_bytes = bytes;
             start = end;
             if self.group_rows >= self.opts.row_group_rows
                 || self.group_bytes >= self.opts.row_group_bytes
@@ -554,7 +555,6 @@ impl<W: Write + Send> ConvertState<W> {
         }
         self.rows_written += sound.len() as u64;
         self.group_rows += sound.len();
-        self.group_bytes += range.map(|i| batch.text_bytes(i)).sum::<usize>();
         Ok(())
     }
 

@@ -239,12 +239,11 @@ impl Splitter {
                 }
                 self.in_record = true;
                 self.record_line = self.lines() + 1;
-                let lines = self.lines;
                 if let Some((n, record)) = self.quick_record(input) {
                     let r = emit(record);
                     self.in_record = false;
                     // One line break, which csv-core did not see.
-                    self.lines = lines + 1;
+                    self.lines += 1;
                     input = &input[n..];
                     r?;
                     if one_record {

@@ -1,4 +1,4 @@
-//! The common records split with `memchr` instead of byte by byte. csv-core's state machine
+//! The common records split with vector compares instead of byte by byte. csv-core's state machine
 //! costs some fifteen instructions per byte, and most records of most files need none of its
 //! cases: they sit on one line, and their quoted fields (if any) are closed on it. Such a
 //! record is split here; anything else (a line break inside quotes, a lone CR, text after a
