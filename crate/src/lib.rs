@@ -26,6 +26,7 @@
 
 pub mod alloc;
 pub mod batch;
+pub mod bits;
 pub mod convert;
 pub mod cut;
 pub mod dictionary;

@@ -6,6 +6,8 @@
 //! consumed, and csv-core reads it. What is split here is what csv-core would make of it (a
 //! property test in `parse` holds the two to that).
 
+use crate::bits;
+
 /// A record split here, and the bytes it took, line break included.
 pub enum Quick {
     /// No field was quoted: the record's fields are its line, one delimiter apart.
@@ -30,7 +32,7 @@ pub fn split(
     // The common case, spelled out: one mask per block, every delimiter an end.
     let mut base = 0;
     while base < input.len() {
-        let mut mask = mask64(&input[base..], needles);
+        let mut mask = bits::any_of(&input[base..], needles);
         while mask != 0 {
             let p = base + mask.trailing_zeros() as usize;
             mask &= mask - 1;
@@ -115,8 +117,8 @@ fn copied(
 }
 
 /// Positions of the bytes that matter (the delimiter, CR, LF, the quote), in order, found
-/// 64 bytes at a time with vector compares (SSE2, or wasm's SIMD): far cheaper than a call
-/// to `memchr` per field.
+/// 64 bytes at a time with vector compares ([`bits`]): far cheaper than a call to `memchr`
+/// per field.
 struct Specials<'a> {
     input: &'a [u8],
     needles: [u8; 4],
@@ -127,7 +129,7 @@ struct Specials<'a> {
 
 impl<'a> Specials<'a> {
     fn new(input: &'a [u8], needles: [u8; 4]) -> Specials<'a> {
-        let mask = mask64(input, needles);
+        let mask = bits::any_of(input, needles);
         Specials {
             input,
             needles,
@@ -145,7 +147,7 @@ impl<'a> Specials<'a> {
                 if self.base >= self.input.len() {
                     return None;
                 }
-                self.mask = mask64(&self.input[self.base..], self.needles);
+                self.mask = bits::any_of(&self.input[self.base..], self.needles);
             }
             let p = self.base + self.mask.trailing_zeros() as usize;
             self.mask &= self.mask - 1;
@@ -153,76 +155,6 @@ impl<'a> Specials<'a> {
                 return Some(p);
             }
         }
-    }
-}
-
-/// Bit `i` set: `block[i]` is one of the needles (only the first 64 bytes are looked at).
-#[inline]
-fn mask64(block: &[u8], n: [u8; 4]) -> u64 {
-    match block.first_chunk::<64>() {
-        Some(block) => vector::mask64(block, n),
-        None => scalar_mask(block, n),
-    }
-}
-
-fn scalar_mask(block: &[u8], n: [u8; 4]) -> u64 {
-    block.iter().take(64).enumerate().fold(0, |m, (i, &b)| {
-        m | (u64::from(b == n[0] || b == n[1] || b == n[2] || b == n[3]) << i)
-    })
-}
-
-#[cfg(target_arch = "x86_64")]
-mod vector {
-    use std::arch::x86_64::*;
-
-    #[inline]
-    pub fn mask64(block: &[u8; 64], n: [u8; 4]) -> u64 {
-        // SAFETY: SSE2 is part of every x86_64 CPU; each load reads 16 bytes of `block`.
-        unsafe {
-            let [a, b, c, d] = n.map(|x| _mm_set1_epi8(x as i8));
-            let mut m = 0u64;
-            for k in 0..4 {
-                let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast());
-                let hit = _mm_or_si128(
-                    _mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b)),
-                    _mm_or_si128(_mm_cmpeq_epi8(v, c), _mm_cmpeq_epi8(v, d)),
-                );
-                m |= u64::from(_mm_movemask_epi8(hit) as u16) << (16 * k);
-            }
-            m
-        }
-    }
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod vector {
-    use core::arch::wasm32::*;
-
-    #[inline]
-    pub fn mask64(block: &[u8; 64], n: [u8; 4]) -> u64 {
-        let [a, b, c, d] = n.map(|x| u8x16_splat(x));
-        let mut m = 0u64;
-        for k in 0..4 {
-            // SAFETY: reads 16 bytes of `block`; v128_load needs no alignment.
-            let v = unsafe { v128_load(block.as_ptr().add(16 * k).cast()) };
-            let hit = v128_or(
-                v128_or(u8x16_eq(v, a), u8x16_eq(v, b)),
-                v128_or(u8x16_eq(v, c), u8x16_eq(v, d)),
-            );
-            m |= u64::from(u8x16_bitmask(hit)) << (16 * k);
-        }
-        m
-    }
-}
-
-#[cfg(not(any(
-    target_arch = "x86_64",
-    all(target_arch = "wasm32", target_feature = "simd128")
-)))]
-mod vector {
-    #[inline]
-    pub fn mask64(block: &[u8; 64], n: [u8; 4]) -> u64 {
-        super::scalar_mask(block, n)
     }
 }
 
@@ -276,25 +208,6 @@ mod tests {
             "\"open,field\n", // never closed here
         ] {
             assert!(run(text).is_none(), "{text:?}");
-        }
-    }
-
-    #[test]
-    fn vector_masks_match_the_scalar_one() {
-        let needles = [b',', b'\n', b'\r', b'"'];
-        let mut block = [0u8; 64];
-        let mut x = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..1000 {
-            for b in block.iter_mut() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                *b = b",\n\r\"a\xff"[(x % 6) as usize];
-            }
-            assert_eq!(
-                vector::mask64(&block, needles),
-                scalar_mask(&block, needles)
-            );
         }
     }
 }
