@@ -8,7 +8,7 @@
 //! the parser of the piece before it confirms it (that piece must end between records), and
 //! the caller falls back to sequential parsing where it does not.
 
-use crate::bits;
+use crate::masks;
 
 /// One piece: where it ends in the text, and how many line breaks it holds (for numbering
 /// the lines of the next one).
@@ -24,7 +24,7 @@ pub struct Piece {
 /// of a record that continues in later text). Lines are counted by `term` bytes, inside
 /// quotes too, as the parser counts them.
 ///
-/// The text is walked 64 bytes at a time by masks (see [`bits`]): a block's quote parity is
+/// The text is walked 64 bytes at a time by masks (see [`masks`]): a block's quote parity is
 /// a few instructions, where `memchr` would stop at every quote and line. The stretch of a
 /// piece before the first place it may end is not even walked but counted (line breaks,
 /// and quotes for the parity) with `memchr`'s vector counts, which are faster still.
@@ -59,10 +59,10 @@ pub fn cut(text: &[u8], quote: Option<u8>, term: u8, bytes: usize, records: usiz
         }
         let block = base;
         base += 64;
-        let [quotes, breaks] = bits::each_of(&text[block..], [quote.unwrap_or(term), term]);
+        let [quotes, breaks] = masks::each_of(&text[block..], [quote.unwrap_or(term), term]);
         let mut record_ends = match quote {
             Some(_) => {
-                let inside = bits::prefix_xor(quotes) ^ carry;
+                let inside = masks::prefix_xor(quotes) ^ carry;
                 carry = ((inside as i64) >> 63) as u64;
                 breaks & !inside
             }
@@ -77,8 +77,9 @@ pub fn cut(text: &[u8], quote: Option<u8>, term: u8, bytes: usize, records: usiz
                 ends += 1;
                 if block + b + 1 - start >= bytes || ends >= records {
                     let end = block + b + 1;
-                    lines +=
-                        u64::from((breaks & bits::below(b + 1) & !bits::below(from)).count_ones());
+                    lines += u64::from(
+                        (breaks & masks::below(b + 1) & !masks::below(from)).count_ones(),
+                    );
                     pieces.push(Piece { end, lines });
                     (start, lines, ends, from, countable) = (end, 0, 0, b + 1, true);
                 }
@@ -86,7 +87,7 @@ pub fn cut(text: &[u8], quote: Option<u8>, term: u8, bytes: usize, records: usiz
         } else {
             ends += record_ends.count_ones() as usize;
         }
-        lines += u64::from((breaks & !bits::below(from)).count_ones());
+        lines += u64::from((breaks & !masks::below(from)).count_ones());
     }
     // The record ends since the last cut close a final, shorter piece, up to the last one.
     if let Some(end) = last_boundary(&text[start..], quote, term, carry != 0) {

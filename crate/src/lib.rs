@@ -26,7 +26,6 @@
 
 pub mod alloc;
 pub mod batch;
-pub mod bits;
 pub mod convert;
 pub mod cut;
 pub mod dictionary;
@@ -34,6 +33,7 @@ pub mod drive;
 pub mod encode;
 pub mod error;
 pub mod infer;
+pub mod masks;
 pub mod options;
 pub mod parse;
 pub mod quick;

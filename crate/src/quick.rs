@@ -6,7 +6,7 @@
 //! consumed, and csv-core reads it. What is split here is what csv-core would make of it (a
 //! property test in `parse` holds the two to that).
 
-use crate::bits;
+use crate::masks;
 
 /// A record split here, and the bytes it took, line break included.
 pub enum Quick {
@@ -32,7 +32,7 @@ pub fn split(
     // The common case, spelled out: one mask per block, every delimiter an end.
     let mut base = 0;
     while base < input.len() {
-        let mut mask = bits::any_of(&input[base..], needles);
+        let mut mask = masks::any_of(&input[base..], needles);
         while mask != 0 {
             let p = base + mask.trailing_zeros() as usize;
             mask &= mask - 1;
@@ -117,7 +117,7 @@ fn copied(
 }
 
 /// Positions of the bytes that matter (the delimiter, CR, LF, the quote), in order, found
-/// 64 bytes at a time with vector compares ([`bits`]): far cheaper than a call to `memchr`
+/// 64 bytes at a time with vector compares ([`masks`]): far cheaper than a call to `memchr`
 /// per field.
 struct Specials<'a> {
     input: &'a [u8],
@@ -129,7 +129,7 @@ struct Specials<'a> {
 
 impl<'a> Specials<'a> {
     fn new(input: &'a [u8], needles: [u8; 4]) -> Specials<'a> {
-        let mask = bits::any_of(input, needles);
+        let mask = masks::any_of(input, needles);
         Specials {
             input,
             needles,
@@ -147,7 +147,7 @@ impl<'a> Specials<'a> {
                 if self.base >= self.input.len() {
                     return None;
                 }
-                self.mask = bits::any_of(&self.input[self.base..], self.needles);
+                self.mask = masks::any_of(&self.input[self.base..], self.needles);
             }
             let p = self.base + self.mask.trailing_zeros() as usize;
             self.mask &= self.mask - 1;
