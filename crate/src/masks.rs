@@ -116,7 +116,7 @@ mod vector {
 
     #[inline]
     pub fn any_of(block: &[u8; 64], n: [u8; 4]) -> u64 {
-        let [a, b, c, d] = n.map(u8x16_splat);
+        let [a, b, c, d] = n.map(|x| u8x16_splat(x));
         let mut m = 0u64;
         for k in 0..4 {
             let v = load(block, k);
@@ -131,7 +131,7 @@ mod vector {
 
     #[inline]
     pub fn each_of(block: &[u8; 64], n: [u8; 2]) -> [u64; 2] {
-        let [a, b] = n.map(u8x16_splat);
+        let [a, b] = n.map(|x| u8x16_splat(x));
         let mut m = [0u64; 2];
         for k in 0..4 {
             let v = load(block, k);
