@@ -7,9 +7,9 @@ use parquetry::infer::Inference;
 use parquetry::options::Options;
 use parquetry::report::Progress;
 use serde_json::{json, Value};
+use std::collections::VecDeque;
 use std::io::Write;
-use std::sync::mpsc::{channel, Receiver};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// The Parquet sink: bytes accumulate here until the caller drains them. It must be `Send`
 /// (the writer encodes columns on rayon threads), hence `Arc<Mutex<…>>`.
@@ -43,12 +43,11 @@ enum Stage {
 }
 
 pub struct Session {
-    /// Shared with the step under way in the background, if any.
+    /// Shared with the background task, if one is working.
     stage: Arc<Mutex<Stage>>,
-    /// In background mode, the step under way: it reports how the chunk went.
-    running: Option<Receiver<Result<Progress, SessionError>>>,
-    /// Whether `feed` hands the chunk to a rayon thread and returns at once (the threaded
-    /// build: JavaScript then reads the next chunk while the engine works on this one).
+    queue: Arc<Queue>,
+    /// Whether `feed` queues the chunk for a rayon task and returns at once (the threaded
+    /// build: JavaScript then reads the next chunks while the engine works on this one).
     pub background: bool,
     opts: Options,
     out: Drain,
@@ -56,7 +55,32 @@ pub struct Session {
     converts: bool,
     /// Inspection of the first `sample_rows` rows only ("preview").
     samples: bool,
+}
+
+/// Chunks queued in background mode, besides the one being worked on: JavaScript may read
+/// this far ahead, so a read delayed on a busy machine (the engine's threads take every
+/// core) need not leave the engine waiting, while the input held stays a few megabytes.
+const QUEUED: usize = 2;
+
+/// The chunks handed over in background mode and what became of them.
+#[derive(Default)]
+struct Queue {
+    state: Mutex<Queued>,
+    /// Signalled when a chunk is taken up and when the task stops.
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Queued {
+    chunks: VecDeque<Vec<u8>>,
+    /// A rayon task is working through `chunks`.
+    busy: bool,
+    /// Progress after the latest chunk.
     last: Option<Progress>,
+    /// The error that ended the session, until a call reports it.
+    error: Option<SessionError>,
+    /// An error ended the session: no more input is taken.
+    ended: bool,
 }
 
 /// An error for JavaScript: the engine's error code and message, and for a bad row its
@@ -113,52 +137,67 @@ impl Session {
         };
         Ok(Session {
             stage: Arc::new(Mutex::new(stage)),
-            running: None,
+            queue: Arc::default(),
             background: false,
             opts,
             out,
             converts: mode == "two-pass",
             samples: mode == "preview",
-            last: None,
         })
     }
 
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), SessionError> {
         self.wait()?;
         let p = feed(&mut lock(&self.stage), chunk)?;
-        self.last = Some(p);
+        lock(&self.queue.state).last = Some(p);
         Ok(())
     }
 
-    /// Like `feed`, but in background mode the chunk is worked on by a rayon thread while
-    /// this returns; the next call (or any other) waits for it first, and reports its error.
+    /// Like `feed`, but in background mode the chunk is queued for a rayon task and this
+    /// returns at once, unless [`QUEUED`] chunks are waiting already. An error in the
+    /// background comes back from the next call (whichever it is), and ends the session.
     pub fn feed_owned(&mut self, chunk: Vec<u8>) -> Result<(), SessionError> {
         if !self.background {
             return self.feed(&chunk);
         }
-        self.wait()?;
-        if matches!(*lock(&self.stage), Stage::Done) {
-            return Err(misuse("the session is finished"));
+        let mut q = lock(&self.queue.state);
+        loop {
+            if let Some(e) = q.error.take() {
+                return Err(e);
+            }
+            // With no task working, the stage is free to look at.
+            if q.ended || !q.busy && matches!(*lock(&self.stage), Stage::Done) {
+                return Err(misuse("the session is finished"));
+            }
+            if q.chunks.len() < QUEUED {
+                break;
+            }
+            q = self
+                .queue
+                .changed
+                .wait(q)
+                .unwrap_or_else(|e| e.into_inner());
         }
-        let (tx, rx) = channel();
-        let stage = Arc::clone(&self.stage);
-        rayon::spawn(move || {
-            let _ = tx.send(feed(&mut lock(&stage), &chunk));
-        });
-        self.running = Some(rx);
+        q.chunks.push_back(chunk);
+        if !q.busy {
+            q.busy = true;
+            let (stage, queue) = (Arc::clone(&self.stage), Arc::clone(&self.queue));
+            rayon::spawn(move || work_through(&stage, &queue));
+        }
         Ok(())
     }
 
-    /// Waits for the step under way in the background, if any.
+    /// Waits until the background task has worked through every queued chunk.
     fn wait(&mut self) -> Result<(), SessionError> {
-        let Some(rx) = self.running.take() else {
-            return Ok(());
-        };
-        let p = rx
-            .recv()
-            .map_err(|_| misuse("the engine stopped in the middle of a chunk"))??;
-        self.last = Some(p);
-        Ok(())
+        let mut q = lock(&self.queue.state);
+        while q.busy {
+            q = self
+                .queue
+                .changed
+                .wait(q)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        q.error.take().map_or(Ok(()), Err)
     }
 
     pub fn end_scan(&mut self) -> Result<String, SessionError> {
@@ -193,13 +232,14 @@ impl Session {
         let ok = self.wait();
         let sampled = matches!(&*lock(&self.stage), Stage::Scan(s) if s.has_sample());
         if let Err(e) = ok {
-            self.running = Some(failed(e));
+            lock(&self.queue.state).error = Some(e);
         }
         sampled
     }
 
+    /// Progress as of the latest chunk worked through (it does not wait for the others).
     pub fn progress_json(&self) -> String {
-        let (phase, bytes, rows) = match &self.last {
+        let (phase, bytes, rows) = match &lock(&self.queue.state).last {
             Some(p) => (json!(p.phase), p.bytes, p.rows),
             None => (json!("sniff"), 0, 0),
         };
@@ -227,16 +267,37 @@ impl Session {
     }
 }
 
-/// The stage, whatever a panicking thread left (none should: the engine returns errors).
-fn lock(stage: &Mutex<Stage>) -> MutexGuard<'_, Stage> {
-    stage.lock().unwrap_or_else(|e| e.into_inner())
+/// The value, whatever a panicking thread left (none should: the engine returns errors).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A finished step that failed, to be reported by the next call.
-fn failed(e: SessionError) -> Receiver<Result<Progress, SessionError>> {
-    let (tx, rx) = channel();
-    let _ = tx.send(Err(e));
-    rx
+/// The background task: feeds the queued chunks in order until none is left. After an
+/// error the rest of the queue is dropped; the error waits for the next call.
+fn work_through(stage: &Mutex<Stage>, queue: &Queue) {
+    loop {
+        let chunk = {
+            let mut q = lock(&queue.state);
+            let next = q.chunks.pop_front();
+            if next.is_none() {
+                q.busy = false;
+            }
+            queue.changed.notify_all();
+            match next {
+                Some(c) => c,
+                None => return,
+            }
+        };
+        let result = feed(&mut lock(stage), &chunk);
+        let mut q = lock(&queue.state);
+        match result {
+            Ok(p) => q.last = Some(p),
+            Err(e) => {
+                (q.error, q.ended) = (Some(e), true);
+                q.chunks.clear();
+            }
+        }
+    }
 }
 
 /// Feeds one chunk to the stage. An engine error ends the session: nothing more can be
