@@ -148,6 +148,22 @@ for (const isolate of [true, false]) {
       assert.ok(sparse && sparse.nulls > 1000 && sparse.nulls < 2000, JSON.stringify(sparse));
     });
 
+    test('prepare() readies the worker the next call takes; unprepare() ends it', async () => {
+      const csv = fixture('prepared.csv', 'zip,qty,when\n00501,3,2024-01-02\n90210,250,2024-03-04\n');
+      const r = await ctx.page.evaluate((url) => window.runPrepared(url), csv);
+      assert.ok(r.ok, JSON.stringify(r.error));
+      assert.equal(r.samePromise, true, 'a second prepare() waits for the same worker');
+      assert.equal(r.first.build.threaded, isolate);
+      assert.deepEqual(r.first.resultBuild, r.first.build);
+      assert.equal(r.first.workers, 1, 'the conversion used the prepared worker');
+      assert.equal(r.first.rows, 2);
+      readBack(csv, { ok: true, parquet: r.first.parquet }, 'prepared');
+      assert.deepEqual(r.inspect, { workers: 2, columns: 3 });
+      assert.deepEqual(r.unprepared, { workers: 3 }, 'nothing prepared: the call starts its own');
+      assert.equal(r.dropped.code, 'aborted');
+      assert.deepEqual(r.after, { workers: 5 }, 'the ended worker is not reused');
+    });
+
     test('cancelling stops promptly and never closes the output as complete', async () => {
       const r = await ctx.page.evaluate((url) => window.runCancel(url), `/${BIG}`);
       assert.equal(r.ok, false);

@@ -2,7 +2,7 @@
 // Worker with progress and memory, and save the result. The engine is the npm package
 // (`parquetry`, aliased to web/dist by vite.config.ts); nothing here touches the network.
 
-import { chooseBuild, convert, inspect, ParquetryError, type ColumnType, type ErrorInfo, type Progress } from 'parquetry';
+import { chooseBuild, convert, inspect, ParquetryError, prepare, type ColumnType, type ErrorInfo, type Progress } from 'parquetry';
 import { drawMemory } from './chart.js';
 import { $, fill, h } from './dom.js';
 import { DEFAULT_SETTINGS, newJob, parquetName, type Job, type Settings } from './state.js';
@@ -35,9 +35,16 @@ function addFiles(files: Iterable<File>): void {
   renderQueue();
 }
 
+/** Keeps a worker ready for the next file, so dropping one starts work at once. */
+function keepReady(): void {
+  prepare().catch(() => {}); // a worker that fails to load fails the call that takes it
+}
+
 async function preview(job: Job): Promise<void> {
   try {
-    job.inference = await inspect(job.file, { preview: true });
+    const inspecting = inspect(job.file, { preview: true });
+    keepReady(); // for the conversion that follows
+    job.inference = await inspecting;
     for (const c of job.inference.columns) job.choices.set(c.name, { keep: true });
     job.phase = 'ready';
   } catch (e) {
@@ -117,6 +124,7 @@ async function startConversion(job: Job): Promise<void> {
     job.error = info(e);
   }
   job.abort = undefined;
+  keepReady(); // after the conversion, not during it: loading would take a core from it
   renderQueue();
   if (job === selected) render();
 }
@@ -506,6 +514,7 @@ function wire(): void {
 }
 
 renderEngine();
+keepReady();
 wire();
 renderQueue();
 render();

@@ -3,7 +3,7 @@
 //   const { output, report } = await convert(file, { onProgress, signal });
 //
 // Each call runs in its own worker, which ends with the call: its memory goes back to the
-// browser, and cancelling is ending it.
+// browser, and cancelling is ending it. `prepare()` starts the next call's worker early.
 
 import { engineOptions, type EngineOptions } from './options.js';
 import { ParquetryError } from './errors.js';
@@ -77,7 +77,59 @@ function toJob(kind: Job['kind'], input: Input, options: ConvertOptions): { job:
   return { job: { kind, input: body, output: out?.stream, options: engineOptions(options), threads: options.threads, preview }, transfer, piped: out?.piped };
 }
 
-/** Runs one job in a fresh worker; resolves with the worker's final message. */
+function startWorker(): Worker {
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'parquetry' });
+}
+
+/** The worker `prepare` started for the next call, with the threads it was asked for. */
+let spare: { worker: Worker; threads?: number; ready: Promise<BuildInfo>; drop: () => void } | undefined;
+
+/**
+ * Starts the worker for the next `convert` or `inspect` now, with the engine compiled and its
+ * threads running, so that call starts at once: loading takes a noticeable part of a second,
+ * about as long as converting 15 MB. Call it when a page loads, or when a person opens a file
+ * picker. One worker is kept ready at a time, for a call with the same `threads`; it holds a
+ * few megabytes until a call uses it or `unprepare` ends it. Resolves with the build chosen.
+ */
+export function prepare(options: Pick<CallOptions, 'threads'> = {}): Promise<BuildInfo> {
+  if (spare && spare.threads === options.threads) return spare.ready;
+  unprepare();
+  const worker = startWorker();
+  let drop = () => {};
+  // Listeners, not handlers: a call that takes the worker sets its own handlers, and this
+  // promise must still settle for whoever awaits it.
+  const ready = new Promise<BuildInfo>((resolve, reject) => {
+    drop = () => reject(new ParquetryError({ code: 'aborted', message: 'the prepared worker was ended before it was used' }));
+    worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
+      if (ev.data.type === 'loaded') resolve(ev.data.build);
+      else if (ev.data.type === 'error') reject(new ParquetryError(ev.data.error));
+    });
+    worker.addEventListener('error', (ev) =>
+      reject(new ParquetryError({ code: 'worker', message: `the conversion worker failed to start: ${ev.message || 'unknown error'}` })),
+    );
+  });
+  ready.catch(() => {}); // a failure also reaches the call that uses the worker
+  worker.postMessage({ type: 'load', threads: options.threads } satisfies ToWorker);
+  spare = { worker, threads: options.threads, ready, drop };
+  return ready;
+}
+
+/** Ends the worker `prepare` started, if no call has used it. */
+export function unprepare(): void {
+  spare?.worker.terminate();
+  spare?.drop();
+  spare = undefined;
+}
+
+/** The prepared worker, if it suits a call with these `threads`. */
+function takeSpare(threads?: number): Worker | undefined {
+  if (!spare || spare.threads !== threads) return undefined;
+  const { worker } = spare;
+  spare = undefined;
+  return worker;
+}
+
+/** Runs one job in a fresh (or prepared) worker; resolves with the worker's final message. */
 function runInWorker(kind: Job['kind'], input: Input, options: ConvertOptions): Promise<{ msg: FromWorker; build: BuildInfo; piped?: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const { signal } = options;
@@ -92,7 +144,7 @@ function runInWorker(kind: Job['kind'], input: Input, options: ConvertOptions): 
       reject(e);
       return;
     }
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'parquetry' });
+    const worker = takeSpare(options.threads) ?? startWorker();
     let build: BuildInfo = { threaded: false, threads: 1, reason: 'not started' };
     const end = () => {
       signal?.removeEventListener('abort', onAbort);
@@ -113,7 +165,7 @@ function runInWorker(kind: Job['kind'], input: Input, options: ConvertOptions): 
         options.onBuild?.(build);
       } else if (msg.type === 'progress') {
         options.onProgress?.(msg.progress);
-      } else {
+      } else if (msg.type !== 'loaded') {
         end();
         if (msg.type === 'error') reject(new ParquetryError(msg.error));
         else resolve({ msg, build, piped: prepared.piped });

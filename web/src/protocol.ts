@@ -17,9 +17,12 @@ export interface Job {
 
 export type FromWorker =
   | { type: 'build'; build: BuildInfo }
+  /** The engine is loaded and its threads are started (after a `load`). */
+  | { type: 'loaded'; build: BuildInfo }
   | { type: 'progress'; progress: Progress }
   | { type: 'converted'; report: Report; peakWasmMemoryBytes: number; output?: Blob }
   | { type: 'inspected'; inference: Inference }
   | { type: 'error'; error: ErrorInfo };
 
-export type ToWorker = { type: 'run'; job: Job } | { type: 'abort' };
+/** `load` readies the engine ahead of a `run` (see `prepare`); `run` loads it if need be. */
+export type ToWorker = { type: 'load'; threads?: number } | { type: 'run'; job: Job } | { type: 'abort' };

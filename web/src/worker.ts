@@ -1,8 +1,9 @@
-// The conversion worker: loads the engine and runs one job, so the page never blocks.
-// Memory is freed by ending the worker when the job is over or cancelled.
+// The conversion worker: loads the engine (ahead of time, when prepared) and runs one job,
+// so the page never blocks. Memory is freed by ending the worker when the job is over or
+// cancelled.
 
-import { drive, inspectSource, type Source } from './drive.js';
-import { chooseBuild, loadEngine } from './engine.js';
+import { drive, inspectSource, type Source, type WasmEngine } from './drive.js';
+import { chooseBuild, loadEngine, type BuildInfo } from './engine.js';
 import { errorInfo, ParquetryError } from './errors.js';
 import type { FromWorker, Job, ToWorker } from './protocol.js';
 import type { Progress } from './types.js';
@@ -10,10 +11,21 @@ import type { Progress } from './types.js';
 const abort = new AbortController();
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 
+/** The engine, once loading has begun: a worker loads it once, for at most one job. */
+let loading: { build: BuildInfo; engine: Promise<WasmEngine> } | undefined;
+
+function load(threads?: number): { build: BuildInfo; engine: Promise<WasmEngine> } {
+  if (!loading) {
+    const build = chooseBuild(threads);
+    loading = { build, engine: loadEngine(build) };
+  }
+  return loading;
+}
+
 async function run(job: Job): Promise<void> {
-  const build = chooseBuild(job.threads);
+  const { build, engine: loaded } = load(job.threads);
   post({ type: 'build', build });
-  const engine = await loadEngine(build);
+  const engine = await loaded;
   const input = job.input;
   const source: Source = input instanceof Blob ? { reread: () => input.stream() } : { once: input };
   const hooks = {
@@ -53,6 +65,14 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   if (msg.type === 'abort') {
     abort.abort(new ParquetryError({ code: 'aborted', message: 'conversion cancelled' }));
+    return;
+  }
+  if (msg.type === 'load') {
+    const { build, engine } = load(msg.threads);
+    engine.then(
+      () => post({ type: 'loaded', build }),
+      (e) => post({ type: 'error', error: errorInfo(e) }),
+    );
     return;
   }
   run(msg.job).catch((e) => post({ type: 'error', error: errorInfo(e) }));
