@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { drive, type Source } from './drive.js';
+import { drive, FEED_BYTES, type Source } from './drive.js';
 import { errorInfo } from './errors.js';
 import { engineOptions, type ColumnType, type Compression, type EngineOptions } from './options.js';
 import type { Progress, Report } from './types.js';
@@ -145,7 +145,10 @@ async function main(): Promise<number> {
   }
   const wasm = await readFile(new URL('./wasm/st/parquetry_wasm_bg.wasm', import.meta.url));
   const exports = await init({ module_or_path: wasm });
-  const fromFile = () => Readable.toWeb(createReadStream(args.input)) as unknown as ReadableStream<Uint8Array>;
+  // Node reads a file 64 KiB at a time by default, one read per await: with a read the size
+  // of a feed, the next one is under way while the engine works (2.5 s → 2.0 s on 100 MB).
+  const fromFile = () =>
+    Readable.toWeb(createReadStream(args.input, { highWaterMark: FEED_BYTES })) as unknown as ReadableStream<Uint8Array>;
   const source: Source =
     args.input === '-'
       ? { once: Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array> }
