@@ -109,11 +109,7 @@ impl ScanState {
         // An ASCII batch is valid UTF-8 field by field; only others need a look at each field.
         let check_utf8 = self.utf8_ok && encoding == Encoding::Utf8 && !batch.is_ascii();
         let (tokens, columns) = (&self.tokens, &self.columns);
-        let mut work = tiles(columns.len(), &sound);
-        if !check_utf8 {
-            work.retain(|(c, _)| !columns[*c].settled());
-        }
-        let tiles: Vec<(usize, ColumnScan, bool)> = work
+        let tiles: Vec<(usize, ColumnScan, bool)> = tiles(columns.len(), &sound)
             .into_par_iter()
             .map(|(c, rows)| {
                 let mut scan = columns[c].fork();
@@ -126,6 +122,9 @@ impl ScanState {
                     }
                     if !settled {
                         scan.observe(f, tokens);
+                    } else if f.is_empty() {
+                        // A settled column's empty fields are still its nulls.
+                        scan.empty += 1;
                     }
                 }
                 (c, scan, ok)

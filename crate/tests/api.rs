@@ -57,6 +57,25 @@ fn inspect_gives_the_schema_a_conversion_would_write() {
 }
 
 #[test]
+fn inspect_counts_the_nulls_the_conversion_writes() {
+    // The text column is settled (too many distinct values for a category) long before its
+    // empty fields come; they must still be counted.
+    let mut data = String::from("t,n\n");
+    for i in 0..40_000 {
+        data.push_str(&format!("text{i},{i}\n"));
+    }
+    for i in 0..30_000 {
+        data.push_str(&format!(",{i}\n"));
+    }
+    let inf = inspect(Cursor::new(&data), &Options::default()).unwrap();
+    assert_eq!(inf.columns[0].kind.name(), "text");
+    let report =
+        convert_seekable(Cursor::new(&data), Vec::new(), &Options::default(), |_| {}).unwrap();
+    assert_eq!(report.columns[0].nulls, 30_000);
+    assert_eq!(inf.columns[0].nulls, 30_000);
+}
+
+#[test]
 fn a_bad_value_is_an_error_naming_line_column_and_value() {
     let opts = Options {
         types: vec![("price".into(), TypeOverride::UInt8)],
