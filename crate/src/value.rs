@@ -296,6 +296,11 @@ pub fn days_from_civil(y: i32, m: u32, d: u32) -> Option<i32> {
     if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
         return None;
     }
+    if let Ok(y) = u32::try_from(y) {
+        if y <= 9999 {
+            return Some(days_from_civil_4(y, m, d));
+        }
+    }
     let y = if m <= 2 { y - 1 } else { y } as i64;
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -303,6 +308,18 @@ pub fn days_from_civil(y: i32, m: u32, d: u32) -> Option<i32> {
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     i32::try_from(era * 146097 + doe - 719468).ok()
+}
+
+/// [`days_from_civil`] for a valid date of a four-digit year (every year a date field
+/// spells), in unsigned 32-bit arithmetic: a date column costs one call per field, and
+/// 64-bit signed division is a real division in wasm. The year is taken 400 years on
+/// (146,097 days), so that January and February of year 0 stay positive.
+fn days_from_civil_4(y: u32, m: u32, d: u32) -> i32 {
+    let y = y + 400 - (m <= 2) as u32;
+    let (era, yoe) = (y / 400, y % 400);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe) as i32 - 719_468 - 146_097
 }
 
 /// The date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
@@ -624,6 +641,14 @@ mod tests {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y as i32, m, d), Some(days as i32));
         }
+        // Every day of the four-digit years, through the 32-bit path, and the years just
+        // outside it through the general one.
+        let first = days_from_civil(-1, 12, 31).unwrap() + 1;
+        for days in first - 400..=days_from_civil(9999, 12, 31).unwrap() + 400 {
+            let (y, m, d) = civil_from_days(days as i64);
+            assert_eq!(days_from_civil(y as i32, m, d), Some(days), "{y}-{m}-{d}");
+        }
+        assert_eq!(days_from_civil(0, 1, 1), Some(-719_528));
         assert_eq!(
             DateFormat::SlashDayFirst.parse(b"13/01/2024"),
             parse_iso_date(b"2024-01-13")
