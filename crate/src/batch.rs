@@ -36,6 +36,9 @@ pub struct Batch {
     /// Field ends relative to their record's first byte, as the parser gives them.
     ends: Vec<usize>,
     rows: Vec<Row>,
+    /// What a pass made of the batch on the thread that parsed it (see
+    /// [`crate::rows::PieceWork`]), for the pass to take when it processes the batch.
+    pub findings: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Batch {
@@ -45,6 +48,7 @@ impl Batch {
             bytes: Vec::with_capacity(bytes),
             ends: Vec::with_capacity(bytes / 8),
             rows: Vec::with_capacity(bytes / 64),
+            findings: None,
         }
     }
 
@@ -86,6 +90,7 @@ impl Batch {
         self.bytes.clear();
         self.ends.clear();
         self.rows.clear();
+        self.findings = None;
     }
 
     /// The CSV text row `i` stands for, quotes aside: its fields and a delimiter or line

@@ -100,12 +100,36 @@ impl ScanState {
         }
     }
 
-    /// Observes the batch's fields in tiles of one column by [`TILE_ROWS`] rows, each tile
-    /// on its own task, and merges the tiles' findings.
-    fn process(&mut self, batch: &Batch, encoding: Encoding) {
+    /// What observing a batch on its own thread needs: forks of the columns as they stand.
+    fn piece_fork(&self, encoding: Encoding) -> PieceFork {
+        PieceFork {
+            columns: self.columns.iter().map(ColumnScan::fork).collect(),
+            settled: self.columns.iter().map(ColumnScan::settled).collect(),
+            tokens: self.tokens.clone(),
+            check_utf8: self.utf8_ok && encoding == Encoding::Utf8,
+        }
+    }
+
+    /// Merges a batch's findings into the columns: from the thread that parsed it (see
+    /// [`PieceFork`]), or else by observing its fields in tiles of one column by
+    /// [`TILE_ROWS`] rows, each tile on its own task.
+    fn process(&mut self, batch: &mut Batch, encoding: Encoding) {
         // Rows that will be rejected anyway must not steer the types.
         let sound = batch.sound_rows(self.columns.len());
         self.keep_samples(batch, &sound);
+        let found = batch
+            .findings
+            .take()
+            .and_then(|f| f.downcast::<Option<Found>>().ok());
+        if let Some(Some(found)) = found.map(|f| *f) {
+            if found.columns.len() == self.columns.len() {
+                for (column, scan) in self.columns.iter_mut().zip(found.columns) {
+                    column.merge(scan);
+                }
+                self.utf8_ok &= found.utf8_ok;
+                return;
+            }
+        }
         // An ASCII batch is valid UTF-8 field by field; only others need a look at each field.
         let check_utf8 = self.utf8_ok && encoding == Encoding::Utf8 && !batch.is_ascii();
         let (tokens, columns) = (&self.tokens, &self.columns);
@@ -134,6 +158,46 @@ impl ScanState {
             self.columns[c].merge(scan);
             self.utf8_ok &= ok;
         }
+    }
+}
+
+/// Forks of a scan's columns, to observe a whole batch on the thread that parsed it.
+struct PieceFork {
+    columns: Vec<ColumnScan>,
+    settled: Vec<bool>,
+    tokens: Tokens,
+    /// Whether non-ASCII fields still need a UTF-8 check.
+    check_utf8: bool,
+}
+
+/// What [`PieceFork::observe`] found in a batch.
+struct Found {
+    columns: Vec<ColumnScan>,
+    utf8_ok: bool,
+}
+
+impl PieceFork {
+    /// Observes the batch's sound rows, row after row, as the tiles of
+    /// [`ScanState::process`] would.
+    fn observe(&self, batch: &Batch) -> Found {
+        let mut columns = self.columns.clone();
+        let sound = batch.sound_rows(columns.len());
+        let check_utf8 = self.check_utf8 && !batch.is_ascii();
+        let mut utf8_ok = true;
+        for &i in &sound {
+            for (c, scan) in columns.iter_mut().enumerate() {
+                let f = batch.field(i, c);
+                if check_utf8 && utf8_ok && !f.is_ascii() {
+                    utf8_ok = is_utf8(f, true);
+                }
+                if !self.settled[c] {
+                    scan.observe(f, &self.tokens);
+                } else if f.is_empty() {
+                    scan.empty += 1;
+                }
+            }
+        }
+        Found { columns, utf8_ok }
     }
 }
 
@@ -210,12 +274,20 @@ impl Scanner {
     fn push(&mut self, chunk: &[u8], last: bool) {
         self.st.start(&self.reader);
         let encoding = self.reader.encoding();
+        // Batches parsed from pieces are observed on the thread that parsed them, by forks of
+        // the columns as they stand now: a fork a little behind its column only looks at more
+        // than it must, and merging gives the same statistics.
+        let fork = (!self.st.columns.is_empty()).then(|| self.st.piece_fork(encoding));
+        let work = |b: &Batch| -> Box<dyn std::any::Any + Send + Sync> {
+            Box::new(fork.as_ref().map(|f| f.observe(b)))
+        };
         let _ = rows::step(
             &mut self.reader,
             &mut self.ready,
             &mut self.st,
             chunk,
             last,
+            fork.as_ref().map(|_| &work as rows::PieceWork<'_>),
             |st, b| {
                 st.process(b, encoding);
                 Ok(())
@@ -229,7 +301,7 @@ impl Scanner {
         let encoding = self.reader.encoding();
         let mut batches = std::mem::take(&mut self.ready);
         batches.append(&mut self.reader.take_all());
-        for batch in &batches {
+        for batch in &mut batches {
             self.st.process(batch, encoding);
         }
     }
@@ -385,6 +457,7 @@ impl<W: Write + Send> Converter<W> {
             &mut self.st,
             chunk,
             false,
+            None,
             |st, b| st.process(b),
         )
     }
@@ -410,6 +483,7 @@ impl<W: Write + Send> Converter<W> {
             &mut self.st,
             &[],
             true,
+            None,
             |st, b| st.process(b),
         )?;
         let mut batches = std::mem::take(&mut self.ready);

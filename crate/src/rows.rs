@@ -45,6 +45,11 @@ pub struct RowReader {
     pub sniff_ms: f64,
 }
 
+/// Work on a batch parsed from a piece, done on the piece's thread right after the parse,
+/// while the batch is in that core's cache; what it returns goes into
+/// [`Batch::findings`]. Batches read otherwise (sequentially) come without findings.
+pub type PieceWork<'a> = &'a (dyn Fn(&Batch) -> Box<dyn std::any::Any + Send + Sync> + Sync);
+
 /// Pieces gathered before they are parsed together (at least; one per thread if more).
 const BLOCK_PIECES: usize = 2;
 /// Text held back waiting for a record to end, in pieces, before parsing goes sequential: a
@@ -141,6 +146,11 @@ impl RowReader {
 
     /// Reads the next chunk (`last` at the end of input) into batches.
     pub fn read(&mut self, chunk: &[u8], last: bool) {
+        self.read_with(chunk, last, None);
+    }
+
+    /// [`RowReader::read`], with `work` done on each batch parsed from a piece.
+    pub fn read_with(&mut self, chunk: &[u8], last: bool, work: Option<PieceWork<'_>>) {
         self.bytes += chunk.len() as u64;
         let pushed = self.front.push(chunk, last);
         if self.splitter.is_none() {
@@ -163,7 +173,7 @@ impl RowReader {
             text = &text[used..];
         }
         if self.parallel_ready() {
-            self.gather(text, last);
+            self.gather(text, last, work);
         } else {
             self.feed_sequential(text, last);
         }
@@ -223,7 +233,7 @@ impl RowReader {
     /// Parallel mode: completes the record the streaming splitter is in (the header's
     /// reading may have stopped inside one), then gathers text until a block is worth
     /// parsing.
-    fn gather(&mut self, mut text: &[u8], last: bool) {
+    fn gather(&mut self, mut text: &[u8], last: bool, work: Option<PieceWork<'_>>) {
         if !self.gathering {
             if self.in_record() {
                 let used = self.feed_sequential_one(text, false);
@@ -243,13 +253,13 @@ impl RowReader {
         }
         self.pending.extend_from_slice(text);
         if last || self.pending.len() >= self.block_bytes() {
-            self.parse_block(last);
+            self.parse_block(last, work);
         }
     }
 
     /// Cuts the gathered text into pieces and parses them in parallel, one batch each.
     /// Text after the last record end waits for the next block, unless this is the end.
-    fn parse_block(&mut self, last: bool) {
+    fn parse_block(&mut self, last: bool, work: Option<PieceWork<'_>>) {
         let Some(sp) = self.splitter.as_ref() else {
             return;
         };
@@ -305,6 +315,9 @@ impl RowReader {
                     batch.push(&r);
                     Ok(())
                 });
+                if let Some(work) = work {
+                    batch.findings = Some(work(&batch));
+                }
                 (batch, sp)
             })
             .collect();
@@ -378,15 +391,16 @@ pub fn step<S: Send>(
     state: &mut S,
     chunk: &[u8],
     last: bool,
-    mut process: impl FnMut(&mut S, &Batch) -> crate::Result<()> + Send,
+    work: Option<PieceWork<'_>>,
+    mut process: impl FnMut(&mut S, &mut Batch) -> crate::Result<()> + Send,
 ) -> crate::Result<()> {
     if ready.is_empty() || !reader.will_parse(chunk, last) {
-        reader.read(chunk, last);
+        reader.read_with(chunk, last, work);
     } else {
-        let batches = std::mem::take(ready);
+        let mut batches = std::mem::take(ready);
         let result = rayon::join(
-            || batches.iter().try_for_each(|b| process(state, b)),
-            || reader.read(chunk, last),
+            || batches.iter_mut().try_for_each(|b| process(state, b)),
+            || reader.read_with(chunk, last, work),
         )
         .0;
         reader.recycle(batches);

@@ -2,7 +2,7 @@
 
 use parquetry::alloc::CountingAlloc;
 use parquetry::{
-    convert_seekable, convert_stream, inspect, BadRows, Error, Options, Phase, RejectKind,
+    convert_seekable, convert_stream, inspect, BadRows, Error, Options, Phase, RejectKind, Scanner,
     TypeOverride,
 };
 use std::io::Cursor;
@@ -73,6 +73,69 @@ fn inspect_counts_the_nulls_the_conversion_writes() {
         convert_seekable(Cursor::new(&data), Vec::new(), &Options::default(), |_| {}).unwrap();
     assert_eq!(report.columns[0].nulls, 30_000);
     assert_eq!(inf.columns[0].nulls, 30_000);
+}
+
+/// Scans `data` fed in 100 kB chunks; `sequential`: with a row limit past the end, which
+/// reads every record with the one streaming splitter and observes batches in tiles.
+fn scan_in_chunks(data: &str, opts: &Options, sequential: bool) -> parquetry::Inference {
+    let mut s = if sequential {
+        Scanner::sampling(opts, u64::MAX).unwrap()
+    } else {
+        Scanner::new(opts).unwrap()
+    };
+    for c in data.as_bytes().chunks(100_000) {
+        s.feed(c).unwrap();
+    }
+    s.finish_sample().unwrap()
+}
+
+#[test]
+fn pieces_observed_where_they_are_parsed_give_the_tiles_statistics() {
+    let mut data = String::from("id,small,wide,day,city,note,code,late\n");
+    for i in 0..60_000u64 {
+        let note = if i < 20_000 {
+            format!("note {i}")
+        } else {
+            String::new()
+        };
+        let code = if i % 97 == 0 {
+            "NA".to_string()
+        } else {
+            format!("{}", i % 1000)
+        };
+        let late = if i == 45_000 {
+            "x".to_string()
+        } else {
+            format!("{}", i % 7)
+        };
+        data.push_str(&format!(
+            "{i},{}.25,{},2024-{:02}-{:02},{},\"{note}\",{code},{late}\n",
+            i % 300,
+            (i as f64).sqrt() * 1.000_000_1,
+            i % 12 + 1,
+            i % 28 + 1,
+            ["Zürich", "Lyon", "Győr", "Oslo"][i as usize % 4],
+        ));
+    }
+    for piece_bytes in [Options::default().piece_bytes, 64 << 10] {
+        let opts = Options {
+            piece_bytes,
+            ..Options::default()
+        };
+        let tiles = scan_in_chunks(&data, &opts, true);
+        let pieces = scan_in_chunks(&data, &opts, false);
+        assert_eq!(pieces.rows_scanned, 60_000);
+        assert_eq!(
+            format!("{:?}", pieces.columns),
+            format!("{:?}", tiles.columns)
+        );
+        let kinds: Vec<String> = pieces.columns.iter().map(|c| c.kind.name()).collect();
+        assert_eq!(
+            kinds,
+            ["uint16", "float32", "float64", "date", "category", "text", "uint16", "category"]
+        );
+        assert_eq!(pieces.columns[5].nulls, 40_000);
+    }
 }
 
 #[test]
