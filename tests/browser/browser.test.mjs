@@ -36,7 +36,8 @@ before(async () => {
 after(async () => browser?.close());
 
 async function openPage(isolate) {
-  const server = await serve({ isolate });
+  const wasm = [];
+  const server = await serve({ isolate, onRequest: (req) => req.url.endsWith('.wasm') && wasm.push(req.url) });
   const page = await browser.newPage();
   const foreign = [];
   // Nothing may leave the machine: any request off the test server fails the test.
@@ -50,7 +51,7 @@ async function openPage(isolate) {
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(`${server.origin}/tests/browser/page.html`);
   await page.waitForFunction(() => window.ready === true);
-  return { page, server, foreign, errors };
+  return { page, server, foreign, errors, wasm };
 }
 
 for (const isolate of [true, false]) {
@@ -162,6 +163,17 @@ for (const isolate of [true, false]) {
       assert.deepEqual(r.unprepared, { workers: 3 }, 'nothing prepared: the call starts its own');
       assert.equal(r.dropped.code, 'aborted');
       assert.deepEqual(r.after, { workers: 5 }, 'the ended worker is not reused');
+    });
+
+    test('the page compiles the wasm once; every worker instantiates that module', async () => {
+      const csv = fixture('twice.csv', 'a,b\n1,x\n2,y\n');
+      for (let i = 0; i < 2; i++) {
+        const r = await ctx.page.evaluate((url) => window.runConvert(url), csv);
+        assert.ok(r.ok, JSON.stringify(r.error));
+      }
+      // Earlier tests converted many times too: one fetch, by the page, for all of them.
+      const build = isolate ? '/web/dist/wasm/mt/parquetry_wasm_bg.wasm' : '/web/dist/wasm/st/parquetry_wasm_bg.wasm';
+      assert.deepEqual(ctx.wasm, [build]);
     });
 
     test('cancelling stops promptly and never closes the output as complete', async () => {

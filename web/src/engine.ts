@@ -26,17 +26,36 @@ export function chooseBuild(threads?: number): BuildInfo {
   return { threaded: true, threads: n, reason: `cross-origin isolated: ${n} threads` };
 }
 
-export async function loadEngine(build: BuildInfo): Promise<WasmEngine> {
+/** Where each build's wasm is, for the page to compile it once (see `compileBuild`). */
+function wasmUrl(threaded: boolean): URL {
+  return threaded
+    ? new URL('./wasm/mt/parquetry_wasm_bg.wasm', import.meta.url)
+    : new URL('./wasm/st/parquetry_wasm_bg.wasm', import.meta.url);
+}
+
+/** Compiles a build's wasm (streaming where the server says `application/wasm`). */
+export async function compileBuild(threaded: boolean): Promise<WebAssembly.Module> {
+  const url = wasmUrl(threaded);
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch {
+    return WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+  }
+}
+
+/** Loads a build: from `module` if given (compiled by the page), else fetched here. */
+export async function loadEngine(build: BuildInfo, module?: WebAssembly.Module): Promise<WasmEngine> {
+  const init = module ? { module_or_path: module } : undefined;
   if (build.threaded) {
     const m = await import('./wasm/mt/parquetry_wasm.js');
     // wasm-bindgen-rayon's thread workers import this same module and call this export.
     // Naming it here stops bundlers (Vite/Rollup) from dropping it as unused.
     if (typeof m.wbg_rayon_start_worker !== 'function') throw new Error('threaded build lacks its worker entry');
-    const exports = await m.default();
+    const exports = await m.default(init);
     await m.initThreadPool(build.threads);
     return { Session: m.Session, memory: exports.memory };
   }
   const m = await import('./wasm/st/parquetry_wasm.js');
-  const exports = await m.default();
+  const exports = await m.default(init);
   return { Session: m.Session, memory: exports.memory };
 }

@@ -24,5 +24,16 @@ export type FromWorker =
   | { type: 'inspected'; inference: Inference }
   | { type: 'error'; error: ErrorInfo };
 
+/** The page's compiled wasm for the build it expects the worker to choose, if it has one:
+ * every worker instantiates the same module, so code V8 optimised in one conversion is
+ * already optimised in the next. */
+export interface Compiled {
+  threaded: boolean;
+  module: WebAssembly.Module;
+}
+
 /** `load` readies the engine ahead of a `run` (see `prepare`); `run` loads it if need be. */
-export type ToWorker = { type: 'load'; threads?: number } | { type: 'run'; job: Job } | { type: 'abort' };
+export type ToWorker =
+  | { type: 'load'; threads?: number; compiled?: Compiled }
+  | { type: 'run'; job: Job; compiled?: Compiled }
+  | { type: 'abort' };

@@ -5,7 +5,7 @@
 import { drive, inspectSource, type Source, type WasmEngine } from './drive.js';
 import { chooseBuild, loadEngine, type BuildInfo } from './engine.js';
 import { errorInfo, ParquetryError } from './errors.js';
-import type { FromWorker, Job, ToWorker } from './protocol.js';
+import type { Compiled, FromWorker, Job, ToWorker } from './protocol.js';
 import type { Progress } from './types.js';
 
 const abort = new AbortController();
@@ -14,16 +14,17 @@ const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 /** The engine, once loading has begun: a worker loads it once, for at most one job. */
 let loading: { build: BuildInfo; engine: Promise<WasmEngine> } | undefined;
 
-function load(threads?: number): { build: BuildInfo; engine: Promise<WasmEngine> } {
+function load(threads?: number, compiled?: Compiled): { build: BuildInfo; engine: Promise<WasmEngine> } {
   if (!loading) {
     const build = chooseBuild(threads);
-    loading = { build, engine: loadEngine(build) };
+    const module = compiled?.threaded === build.threaded ? compiled.module : undefined;
+    loading = { build, engine: loadEngine(build, module) };
   }
   return loading;
 }
 
-async function run(job: Job): Promise<void> {
-  const { build, engine: loaded } = load(job.threads);
+async function run(job: Job, compiled?: Compiled): Promise<void> {
+  const { build, engine: loaded } = load(job.threads, compiled);
   post({ type: 'build', build });
   const engine = await loaded;
   const input = job.input;
@@ -68,12 +69,12 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     return;
   }
   if (msg.type === 'load') {
-    const { build, engine } = load(msg.threads);
+    const { build, engine } = load(msg.threads, msg.compiled);
     engine.then(
       () => post({ type: 'loaded', build }),
       (e) => post({ type: 'error', error: errorInfo(e) }),
     );
     return;
   }
-  run(msg.job).catch((e) => post({ type: 'error', error: errorInfo(e) }));
+  run(msg.job, msg.compiled).catch((e) => post({ type: 'error', error: errorInfo(e) }));
 };
