@@ -49,7 +49,8 @@ pub struct Scanner {
 
 struct ScanState {
     columns: Vec<ColumnScan>,
-    tokens: Tokens,
+    /// Shared with the forks that observe batches on the threads that parsed them.
+    tokens: Arc<Tokens>,
     utf8_ok: bool,
     /// Columns forced to be categories keep more distinct values than the others.
     forced_categories: Vec<String>,
@@ -114,22 +115,21 @@ impl ScanState {
     /// [`PieceFork`]), or else by observing its fields in tiles of one column by
     /// [`TILE_ROWS`] rows, each tile on its own task.
     fn process(&mut self, batch: &mut Batch, encoding: Encoding) {
-        // Rows that will be rejected anyway must not steer the types.
-        let sound = batch.sound_rows(self.columns.len());
-        self.keep_samples(batch, &sound);
         let found = batch
             .findings
             .take()
-            .and_then(|f| f.downcast::<Option<Found>>().ok());
-        if let Some(Some(found)) = found.map(|f| *f) {
-            if found.columns.len() == self.columns.len() {
-                for (column, scan) in self.columns.iter_mut().zip(found.columns) {
-                    column.merge(scan);
-                }
-                self.utf8_ok &= found.utf8_ok;
-                return;
+            .and_then(|f| f.downcast::<Found>().ok());
+        if let Some(found) = found {
+            self.keep_samples(batch, &found.sound);
+            for (column, scan) in self.columns.iter_mut().zip(found.columns) {
+                column.merge(scan);
             }
+            self.utf8_ok &= found.utf8_ok;
+            return;
         }
+        // Rows that will be rejected anyway must not steer the types.
+        let sound = batch.sound_rows(self.columns.len());
+        self.keep_samples(batch, &sound);
         // An ASCII batch is valid UTF-8 field by field; only others need a look at each field.
         let check_utf8 = self.utf8_ok && encoding == Encoding::Utf8 && !batch.is_ascii();
         let (tokens, columns) = (&self.tokens, &self.columns);
@@ -141,15 +141,7 @@ impl ScanState {
                 let mut ok = true;
                 for &i in rows {
                     let f = batch.field(i, c);
-                    if check_utf8 && ok && !f.is_ascii() {
-                        ok = is_utf8(f, true);
-                    }
-                    if !settled {
-                        scan.observe(f, tokens);
-                    } else if f.is_empty() {
-                        // A settled column's empty fields are still its nulls.
-                        scan.empty += 1;
-                    }
+                    observe_field(&mut scan, f, settled, tokens, check_utf8, &mut ok);
                 }
                 (c, scan, ok)
             })
@@ -161,19 +153,42 @@ impl ScanState {
     }
 }
 
+/// One field for the scan: its UTF-8 checked while `check_utf8` (clearing `utf8_ok` if
+/// invalid), and observed, or for a column already settled only counted if empty (a settled
+/// column's empty fields are still its nulls).
+#[inline]
+fn observe_field(
+    scan: &mut ColumnScan,
+    f: &[u8],
+    settled: bool,
+    tokens: &Tokens,
+    check_utf8: bool,
+    utf8_ok: &mut bool,
+) {
+    if check_utf8 && *utf8_ok && !f.is_ascii() {
+        *utf8_ok = is_utf8(f, true);
+    }
+    if !settled {
+        scan.observe(f, tokens);
+    } else if f.is_empty() {
+        scan.empty += 1;
+    }
+}
+
 /// Forks of a scan's columns, to observe a whole batch on the thread that parsed it.
 struct PieceFork {
     columns: Vec<ColumnScan>,
     settled: Vec<bool>,
-    tokens: Tokens,
+    tokens: Arc<Tokens>,
     /// Whether non-ASCII fields still need a UTF-8 check.
     check_utf8: bool,
 }
 
-/// What [`PieceFork::observe`] found in a batch.
+/// What [`PieceFork::observe`] found in a batch, and the batch's sound rows it looked at.
 struct Found {
     columns: Vec<ColumnScan>,
     utf8_ok: bool,
+    sound: Vec<usize>,
 }
 
 impl PieceFork {
@@ -187,17 +202,21 @@ impl PieceFork {
         for &i in &sound {
             for (c, scan) in columns.iter_mut().enumerate() {
                 let f = batch.field(i, c);
-                if check_utf8 && utf8_ok && !f.is_ascii() {
-                    utf8_ok = is_utf8(f, true);
-                }
-                if !self.settled[c] {
-                    scan.observe(f, &self.tokens);
-                } else if f.is_empty() {
-                    scan.empty += 1;
-                }
+                observe_field(
+                    scan,
+                    f,
+                    self.settled[c],
+                    &self.tokens,
+                    check_utf8,
+                    &mut utf8_ok,
+                );
             }
         }
-        Found { columns, utf8_ok }
+        Found {
+            columns,
+            utf8_ok,
+            sound,
+        }
     }
 }
 
@@ -233,7 +252,7 @@ impl Scanner {
             ready: Vec::new(),
             st: ScanState {
                 columns: Vec::new(),
-                tokens: Tokens::new(&opts.null_tokens),
+                tokens: Arc::new(Tokens::new(&opts.null_tokens)),
                 utf8_ok: true,
                 forced_categories,
                 // Distinct values are counted up to at least 1000 so reports can show them.
@@ -278,16 +297,16 @@ impl Scanner {
         // the columns as they stand now: a fork a little behind its column only looks at more
         // than it must, and merging gives the same statistics.
         let fork = (!self.st.columns.is_empty()).then(|| self.st.piece_fork(encoding));
-        let work = |b: &Batch| -> Box<dyn std::any::Any + Send + Sync> {
-            Box::new(fork.as_ref().map(|f| f.observe(b)))
-        };
+        let work = fork.as_ref().map(|f| {
+            move |b: &Batch| -> Box<dyn std::any::Any + Send + Sync> { Box::new(f.observe(b)) }
+        });
         let _ = rows::step(
             &mut self.reader,
             &mut self.ready,
             &mut self.st,
             chunk,
             last,
-            fork.as_ref().map(|_| &work as rows::PieceWork<'_>),
+            work.as_ref().map(|w| w as rows::PieceWork<'_>),
             |st, b| {
                 st.process(b, encoding);
                 Ok(())

@@ -24,7 +24,6 @@ const MAX_CATEGORY_VALUE_BYTES: usize = 256;
 
 /// The null tokens. Most fields are no token, and are told so by their length and first
 /// byte alone, before any comparison.
-#[derive(Clone)]
 pub struct Tokens {
     tokens: Vec<Box<[u8]>>,
     /// Bit `n` set: some token is `n` bytes long (tokens longer than 63 bytes set bit 63).
