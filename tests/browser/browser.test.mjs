@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
+import { WARM_UP_ROWS } from '../../web/dist/warm.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = `${ROOT}target/browser-tests`;
@@ -154,8 +155,11 @@ for (const isolate of [true, false]) {
       const r = await ctx.page.evaluate((url) => window.runPrepared(url), csv);
       assert.ok(r.ok, JSON.stringify(r.error));
       assert.equal(r.samePromise, true, 'a second prepare() waits for the same worker');
-      assert.equal(r.first.build.threaded, isolate);
-      assert.deepEqual(r.first.resultBuild, r.first.build);
+      const { warmUp, ...build } = r.first.build;
+      assert.equal(build.threaded, isolate);
+      assert.deepEqual(r.first.resultBuild, build);
+      assert.equal(warmUp?.rows, WARM_UP_ROWS, 'the page\'s first prepare() warms the engine up');
+      assert.equal(r.againWarmUp, null, 'the module is warm: later workers skip the warm-up');
       assert.equal(r.first.workers, 1, 'the conversion used the prepared worker');
       assert.equal(r.first.rows, 2);
       readBack(csv, { ok: true, parquet: r.first.parquet }, 'prepared');
@@ -163,6 +167,23 @@ for (const isolate of [true, false]) {
       assert.deepEqual(r.unprepared, { workers: 3 }, 'nothing prepared: the call starts its own');
       assert.equal(r.dropped.code, 'aborted');
       assert.deepEqual(r.after, { workers: 5 }, 'the ended worker is not reused');
+    });
+
+    test('prepare() warms up once per page, unless asked not to or ended before it was done', async () => {
+      const fresh = await openPage(isolate);
+      try {
+        const r = await fresh.page.evaluate(() => window.runWarmUps());
+        assert.ok(r.ok, JSON.stringify(r.error));
+        assert.equal(r.off, null, 'warmUp: false');
+        assert.equal(r.on?.rows, WARM_UP_ROWS, 'the ended worker gave the warm-up back');
+        assert.ok(r.on.ms > 0);
+        assert.equal(r.again, null, 'warmed once');
+        assert.deepEqual(fresh.errors, []);
+        assert.deepEqual(fresh.foreign, []);
+      } finally {
+        await fresh.page.close();
+        await fresh.server.close();
+      }
     });
 
     test('the page compiles the wasm once; every worker instantiates that module', async () => {

@@ -10,6 +10,7 @@ import { ParquetryError } from './errors.js';
 import { chooseBuild, compileBuild, type BuildInfo } from './engine.js';
 import type { Compiled, FromWorker, Job, ToWorker } from './protocol.js';
 import type { ColumnReport, Inference, Progress, Rejection, Report } from './types.js';
+import type { WarmUp } from './warm.js';
 
 export { ParquetryError } from './errors.js';
 export { chooseBuild } from './engine.js';
@@ -17,6 +18,7 @@ export type { ErrorCode, ErrorInfo } from './errors.js';
 export type { BuildInfo } from './engine.js';
 export type { ColumnType, Compression, EngineOptions } from './options.js';
 export type * from './types.js';
+export type { WarmUp } from './warm.js';
 
 /** A file or Blob (read twice: exact types), or a stream or Response (read once: types from a sample). */
 export type Input = Blob | ReadableStream<Uint8Array> | Response;
@@ -101,42 +103,83 @@ function startWorker(): Worker {
 }
 
 /** The worker `prepare` started for the next call, with the threads it was asked for. */
-let spare: { worker: Worker; threads?: number; ready: Promise<BuildInfo>; drop: () => void } | undefined;
+let spare: { worker: Worker; threads?: number; ready: Promise<Prepared>; drop: () => void; state: SpareState } | undefined;
+
+interface SpareState {
+  /** Set by `unprepare`. */
+  ended?: boolean;
+  /** The build this worker is warming up, until it is loaded. */
+  warming?: boolean;
+}
+
+/** Builds whose page-compiled module a prepared worker has warmed or is warming (a worker
+ * ended by `unprepare` before its warm-up was over gives its build back). */
+const warmedBuilds = new Set<boolean>();
+
+export interface PrepareOptions extends Pick<CallOptions, 'threads'> {
+  /** Convert a small generated CSV in the worker once the engine is loaded (default true,
+   * once per page and build): V8 then optimises the engine's hot code at this point rather
+   * than during the first real conversion, which otherwise runs up to twice as long as
+   * the next ones. Costs about a quarter of a second of one worker's time. */
+  warmUp?: boolean;
+}
+
+/** What `prepare` readied: the build, and the warm-up it ran, if it ran one. */
+export interface Prepared extends BuildInfo {
+  warmUp?: WarmUp;
+}
 
 /**
- * Starts the worker for the next `convert` or `inspect` now, with the engine compiled and its
- * threads running, so that call starts at once: loading takes a noticeable part of a second,
- * about as long as converting 15 MB. Call it when a page loads, or when a person opens a file
- * picker. One worker is kept ready at a time, for a call with the same `threads`; it holds a
- * few megabytes until a call uses it or `unprepare` ends it. Resolves with the build chosen.
+ * Starts the worker for the next `convert` or `inspect` now, with the engine compiled, its
+ * threads running and its code warmed up, so that call starts at once and at full speed:
+ * loading takes a noticeable part of a second, about as long as converting 15 MB. Call it
+ * when a page loads, or when a person opens a file picker. One worker is kept ready at a
+ * time, for a call with the same `threads`; it holds a few megabytes until a call uses it or
+ * `unprepare` ends it. A call that takes the worker while it warms up starts after the
+ * warm-up. Resolves with the build chosen and the warm-up run, if one was.
  */
-export function prepare(options: Pick<CallOptions, 'threads'> = {}): Promise<BuildInfo> {
+export function prepare(options: PrepareOptions = {}): Promise<Prepared> {
   if (spare && spare.threads === options.threads) return spare.ready;
   unprepare();
   const worker = startWorker();
   let drop = () => {};
+  const state: SpareState = {};
   // Listeners, not handlers: a call that takes the worker sets its own handlers, and this
   // promise must still settle for whoever awaits it.
-  const ready = new Promise<BuildInfo>((resolve, reject) => {
+  const ready = new Promise<Prepared>((resolve, reject) => {
     drop = () => reject(new ParquetryError({ code: 'aborted', message: 'the prepared worker was ended before it was used' }));
     worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
-      if (ev.data.type === 'loaded') resolve(ev.data.build);
-      else if (ev.data.type === 'error') reject(new ParquetryError(ev.data.error));
+      if (ev.data.type === 'loaded') {
+        delete state.warming;
+        resolve(ev.data.warmUp ? { ...ev.data.build, warmUp: ev.data.warmUp } : ev.data.build);
+      } else if (ev.data.type === 'error') reject(new ParquetryError(ev.data.error));
     });
     worker.addEventListener('error', (ev) =>
       reject(new ParquetryError({ code: 'worker', message: `the conversion worker failed to start: ${ev.message || 'unknown error'}` })),
     );
   });
   ready.catch(() => {}); // a failure also reaches the call that uses the worker
-  void compiledFor(options.threads).then((compiled) =>
-    worker.postMessage({ type: 'load', threads: options.threads, compiled } satisfies ToWorker),
-  );
-  spare = { worker, threads: options.threads, ready, drop };
+  void compiledFor(options.threads).then((compiled) => {
+    if (state.ended) return;
+    // A module warmed once serves every worker after; a worker's own module (the page's
+    // compile failed) is warmed for that worker's call.
+    const warmUp = options.warmUp !== false && !(compiled && warmedBuilds.has(compiled.threaded));
+    if (warmUp && compiled) {
+      warmedBuilds.add(compiled.threaded);
+      state.warming = compiled.threaded;
+    }
+    worker.postMessage({ type: 'load', threads: options.threads, compiled, warmUp } satisfies ToWorker);
+  });
+  spare = { worker, threads: options.threads, ready, drop, state };
   return ready;
 }
 
 /** Ends the worker `prepare` started, if no call has used it. */
 export function unprepare(): void {
+  if (spare) {
+    spare.state.ended = true;
+    if (spare.state.warming !== undefined) warmedBuilds.delete(spare.state.warming);
+  }
   spare?.worker.terminate();
   spare?.drop();
   spare = undefined;

@@ -2,6 +2,7 @@
 
 import type { ErrorInfo } from './errors.js';
 import type { BuildInfo } from './engine.js';
+import type { WarmUp } from './warm.js';
 import type { Inference, Progress, Report } from './types.js';
 
 export interface Job {
@@ -17,8 +18,8 @@ export interface Job {
 
 export type FromWorker =
   | { type: 'build'; build: BuildInfo }
-  /** The engine is loaded and its threads are started (after a `load`). */
-  | { type: 'loaded'; build: BuildInfo }
+  /** The engine is loaded, its threads are started and, if asked, warmed (after a `load`). */
+  | { type: 'loaded'; build: BuildInfo; warmUp?: WarmUp }
   | { type: 'progress'; progress: Progress }
   | { type: 'converted'; report: Report; peakWasmMemoryBytes: number; output?: Blob }
   | { type: 'inspected'; inference: Inference }
@@ -32,8 +33,9 @@ export interface Compiled {
   module: WebAssembly.Module;
 }
 
-/** `load` readies the engine ahead of a `run` (see `prepare`); `run` loads it if need be. */
+/** `load` readies the engine ahead of a `run` (see `prepare`), with a warm-up conversion
+ * if `warmUp`; `run` loads it if need be. */
 export type ToWorker =
-  | { type: 'load'; threads?: number; compiled?: Compiled }
+  | { type: 'load'; threads?: number; compiled?: Compiled; warmUp?: boolean }
   | { type: 'run'; job: Job; compiled?: Compiled }
   | { type: 'abort' };

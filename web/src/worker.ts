@@ -7,18 +7,29 @@ import { chooseBuild, loadEngine, type BuildInfo } from './engine.js';
 import { errorInfo, ParquetryError } from './errors.js';
 import type { Compiled, FromWorker, Job, ToWorker } from './protocol.js';
 import type { Progress } from './types.js';
+import { warmUp, type WarmUp } from './warm.js';
 
 const abort = new AbortController();
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 
-/** The engine, once loading has begun: a worker loads it once, for at most one job. */
-let loading: { build: BuildInfo; engine: Promise<WasmEngine> } | undefined;
+interface Loading {
+  build: BuildInfo;
+  /** Settles once the engine is loaded and the warm-up, if any, is over: a job never runs
+   * alongside the warm-up. */
+  engine: Promise<WasmEngine>;
+  warmed: Promise<WarmUp | undefined>;
+}
 
-function load(threads?: number, compiled?: Compiled): { build: BuildInfo; engine: Promise<WasmEngine> } {
+/** The engine, once loading has begun: a worker loads it once, for at most one job. */
+let loading: Loading | undefined;
+
+function load(threads?: number, compiled?: Compiled, warm = false): Loading {
   if (!loading) {
     const build = chooseBuild(threads);
     const module = compiled?.threaded === build.threaded ? compiled.module : undefined;
-    loading = { build, engine: loadEngine(build, module) };
+    const loaded = loadEngine(build, module);
+    const warmed = warm ? loaded.then(warmUp) : loaded.then(() => undefined);
+    loading = { build, engine: warmed.then(() => loaded), warmed };
   }
   return loading;
 }
@@ -69,9 +80,9 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     return;
   }
   if (msg.type === 'load') {
-    const { build, engine } = load(msg.threads, msg.compiled);
-    engine.then(
-      () => post({ type: 'loaded', build }),
+    const { build, warmed } = load(msg.threads, msg.compiled, msg.warmUp);
+    warmed.then(
+      (warmUp) => post({ type: 'loaded', build, warmUp }),
       (e) => post({ type: 'error', error: errorInfo(e) }),
     );
     return;
