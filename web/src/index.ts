@@ -120,7 +120,7 @@ export interface PrepareOptions extends Pick<CallOptions, 'threads'> {
   /** Convert a small generated CSV in the worker once the engine is loaded (default true,
    * once per page and build): V8 then optimises the engine's hot code at this point rather
    * than during the first real conversion, which otherwise runs up to twice as long as
-   * the next ones. Costs about a quarter of a second of one worker's time. */
+   * the next ones. Costs about a third of a second of one worker's time. */
   warmUp?: boolean;
 }
 
@@ -134,7 +134,8 @@ export interface Prepared extends BuildInfo {
  * threads running and its code warmed up, so that call starts at once and at full speed:
  * loading takes a noticeable part of a second, about as long as converting 15 MB. Call it
  * when a page loads, or when a person opens a file picker. One worker is kept ready at a
- * time, for a call with the same `threads`; it holds a few megabytes until a call uses it or
+ * time, for a call with the same `threads`; it holds its wasm memory (7 MB; about 30 MB
+ * after the warm-up's conversion, memory wasm cannot give back) until a call uses it or
  * `unprepare` ends it. A call that takes the worker while it warms up starts after the
  * warm-up. Resolves with the build chosen and the warm-up run, if one was.
  */

@@ -7,7 +7,7 @@
 
 import { drive, type WasmEngine } from './drive.js';
 
-/** Rows of the generated CSV: about 2.5 MB, enough for V8 to optimise the hot loops. */
+/** Rows of the generated CSV: about 2.7 MB, enough for V8 to optimise the hot loops. */
 export const WARM_UP_ROWS = 20_000;
 
 /** What the warm-up did, for whoever wants to know (the tests do). */

@@ -128,6 +128,9 @@ impl Session {
         };
         opts.validate()
             .map_err(|m| SessionError(json!({ "code": "options", "message": m })))?;
+        // The heap peak a report gives is this session's: a worker runs sessions one after
+        // another (`prepare()`'s warm-up, then the job), and the counter is global.
+        parquetry::alloc::reset_peak();
         let out = Drain::default();
         let stage = match mode {
             "two-pass" | "inspect" => Stage::Scan(Box::new(Scanner::new(&opts)?)),

@@ -103,6 +103,29 @@ async fn two_passes_over_a_chunked_stream_make_a_parquet_blob() {
     );
 }
 
+/// Both passes of `text`; the final report.
+async fn convert(text: &str) -> String {
+    let input = blob_of(&[text.as_bytes()]);
+    let mut s = JsSession::new("{}", "two-pass").unwrap();
+    let mut parts = Vec::new();
+    feed_stream(&mut s, &input, &mut parts).await.unwrap();
+    s.end_scan().unwrap();
+    feed_stream(&mut s, &input, &mut parts).await.unwrap();
+    s.finish().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_session_reports_its_own_peak_heap_not_an_earlier_ones() {
+    let peak = |report: &str| {
+        report_field(report, "peak_heap_bytes")
+            .parse::<u64>()
+            .unwrap()
+    };
+    let big = peak(&convert(&csv(200_000)).await);
+    let small = peak(&convert(&csv(10)).await);
+    assert!(small > 0 && small * 2 < big, "small {small}, big {big}");
+}
+
 #[wasm_bindgen_test]
 async fn a_late_misfit_in_stream_mode_is_a_json_error_with_line_column_value() {
     let mut text = csv(50);
