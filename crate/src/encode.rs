@@ -43,13 +43,16 @@ pub fn parse_cell(
     if b.is_empty() {
         return Ok(Cell::Null);
     }
-    let null_if_token = |reason: String| {
-        if tokens.contains(b) {
-            Ok(Cell::Null)
-        } else {
-            Err(reason)
-        }
-    };
+    // A null token is null in a column of any type but text, whatever it reads as, since
+    // the first pass counted it as a null and not as a value (`--null=-999` in a column of
+    // counts): only NaN is a value, the float NaN, in a float column.
+    let float = matches!(kind, Kind::Float32 | Kind::Float64);
+    if !matches!(kind, Kind::Text | Kind::Category(_))
+        && tokens.contains(b)
+        && !(float && b.eq_ignore_ascii_case(b"nan"))
+    {
+        return Ok(Cell::Null);
+    }
     match kind {
         Kind::Text if ascii => Ok(Cell::Text),
         Kind::Text => match decode_field(b, enc) {
@@ -71,7 +74,7 @@ pub fn parse_cell(
         },
         Kind::Bool => value::parse_bool(b)
             .map(Cell::Bool)
-            .map_or_else(|| null_if_token("is not a boolean (true/false)".into()), Ok),
+            .ok_or_else(|| "is not a boolean (true/false)".into()),
         Kind::Int(t) => match value::parse_int(b) {
             Some(v) => {
                 let (lo, hi) = t.range();
@@ -81,21 +84,21 @@ pub fn parse_cell(
                     Err(format!("does not fit {} ({lo} to {hi})", kind.name()))
                 }
             }
-            None => null_if_token(format!("is not a whole number ({})", kind.name())),
+            None => Err(format!("is not a whole number ({})", kind.name())),
         },
         // The first pass saw this very text and found it a float or a null token. A plain
         // decimal's value is then Rust's parse alone, without our grammar's check and digit
         // counts (the two accept the same plain decimals); other forms take the long way.
         Kind::Float32 if scanned && value::plain_decimal_start(b) => parse_std::<f32>(b, ascii)
             .map(Cell::F32)
-            .map_or_else(|| null_if_token("is not a number".into()), Ok),
+            .ok_or_else(|| "is not a number".into()),
         Kind::Float64 if scanned && value::plain_decimal_start(b) => parse_std::<f64>(b, ascii)
             .map(Cell::F64)
-            .map_or_else(|| null_if_token("is not a number".into()), Ok),
+            .ok_or_else(|| "is not a number".into()),
         Kind::Float32 | Kind::Float64 => {
             // A null token that reads as a float (NaN) is the float NaN in a float column.
             let Some(f) = value::parse_float(b) else {
-                return null_if_token("is not a number".into());
+                return Err("is not a number".into());
             };
             if matches!(kind, Kind::Float32) {
                 if !scanned && !f.f32_exact(b) {
@@ -110,7 +113,7 @@ pub fn parse_cell(
         }
         Kind::Date(fmt) => match fmt.parse(b) {
             Some(d) => Ok(Cell::Ticks(d as i64)),
-            None => null_if_token(format!("is not a date ({})", date_pattern(*fmt))),
+            None => Err(format!("is not a date ({})", date_pattern(*fmt))),
         },
         Kind::Timestamp { unit, utc } => {
             let per = ticks_per_second(*unit);
@@ -127,7 +130,7 @@ pub fn parse_cell(
                     .ticks(per)
                     .map(Cell::Ticks)
                     .ok_or_else(|| "is out of range".into()),
-                None => null_if_token("is not a timestamp (YYYY-MM-DD HH:MM:SS)".into()),
+                None => Err("is not a timestamp (YYYY-MM-DD HH:MM:SS)".into()),
             }
         }
         Kind::Time(unit) => match value::parse_time(b) {
@@ -139,7 +142,7 @@ pub fn parse_cell(
                     Ok(Cell::Ticks(nanos / per_tick))
                 }
             }
-            None => null_if_token("is not a time of day (HH:MM:SS)".into()),
+            None => Err("is not a time of day (HH:MM:SS)".into()),
         },
     }
 }

@@ -404,6 +404,34 @@ def test_null_flag_is_repeatable(convert):
     assert table.column("x").to_pylist() == [1, None, None, 4]
 
 
+def test_a_null_token_that_reads_as_a_value_is_null_in_every_typed_column(convert):
+    """A sentinel like -999 is null wherever the column is not text, even where it would
+    parse (the first pass counted it as a null: the column's range never saw it); NaN
+    stays the float NaN in a float column; a text column keeps both as text."""
+    data = (
+        "count,delta,price,day,when,flag,label\n"
+        "1,-5,1.5,2024-01-01,2024-01-01 10:00:00,true,x\n"
+        "-999,-999,-999,-999,-999,-999,-999\n"
+        "300,7,2.5,2024-01-02,2024-01-02 11:30:00,false,y\n"
+        "NaN,NaN,NaN,NaN,NaN,NaN,NaN\n"
+    )
+    report, table = convert(data, "--null=-999", "--null", "NaN", "--category-max", "0")
+    kinds = {"count": "uint16", "delta": "int8", "price": "float32", "day": "date"}
+    for name, kind in {**kinds, "flag": "bool", "label": "text"}.items():
+        assert_column_type(report, table, name, kind)
+    assert table.column("count").to_pylist() == [1, None, 300, None]
+    assert table.column("delta").to_pylist() == [-5, None, 7, None]
+    price = table.column("price").to_pylist()
+    assert price[:3] == [1.5, None, 2.5] and math.isnan(price[3])
+    assert table.column("day").to_pylist() == [dt.date(2024, 1, 1), None, dt.date(2024, 1, 2), None]
+    assert table.column("when").null_count == 2
+    assert table.column("flag").to_pylist() == [True, None, False, None]
+    assert table.column("label").to_pylist() == ["x", "-999", "y", "NaN"]
+    for name in ["count", "delta", "day", "when", "flag"]:
+        assert report_column(report, name)["nulls"] == 2, name
+    assert report_column(report, "price")["nulls"] == 1
+
+
 def test_no_null_tokens(convert):
     report, table = convert_column(convert, ["1", "NA", "3"], "--no-null-tokens", "--category-max", "0")
     assert_column_type(report, table, "x", "text")
