@@ -46,10 +46,9 @@ pub fn parse_cell(
     // A null token is null in a column of any type but text, whatever it reads as, since
     // the first pass counted it as a null and not as a value (`--null=-999` in a column of
     // counts): only NaN is a value, the float NaN, in a float column.
-    let float = matches!(kind, Kind::Float32 | Kind::Float64);
     if !matches!(kind, Kind::Text | Kind::Category(_))
         && tokens.contains(b)
-        && !(float && b.eq_ignore_ascii_case(b"nan"))
+        && !(matches!(kind, Kind::Float32 | Kind::Float64) && value::is_nan(b))
     {
         return Ok(Cell::Null);
     }

@@ -200,7 +200,7 @@ impl ColumnScan {
         }
         if tokens.contains(b) {
             self.tokens += 1;
-            if b.eq_ignore_ascii_case(b"nan") {
+            if value::is_nan(b) {
                 self.nan_tokens += 1;
             }
             return;

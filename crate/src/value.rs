@@ -188,6 +188,13 @@ fn sig_digits(int: &[u8], frac: &[u8]) -> u32 {
     (last - first + 1) as u32
 }
 
+/// Whether `b` is NaN as [`parse_float`] reads it (any case, no sign): the one null token
+/// that is a value, the float NaN, in a float column. The scan and the convert pass both
+/// decide by it.
+pub fn is_nan(b: &[u8]) -> bool {
+    b.eq_ignore_ascii_case(b"nan")
+}
+
 /// Parses a float and reports whether float32/float64 hold its text exactly. Accepts decimal
 /// and exponent notation (`1.5`, `-.5`, `2e10`, `7`) and `NaN`, `inf`, `infinity` in any case
 /// with an optional `-`. An integer part with a superfluous leading zero (`01.5`) is rejected.
