@@ -163,10 +163,10 @@ for (const isolate of [true, false]) {
       assert.equal(r.first.workers, 1, 'the conversion used the prepared worker');
       assert.equal(r.first.rows, 2);
       readBack(csv, { ok: true, parquet: r.first.parquet }, 'prepared');
-      assert.deepEqual(r.inspect, { workers: 2, columns: 3 });
-      assert.deepEqual(r.unprepared, { workers: 3 }, 'nothing prepared: the call starts its own');
+      assert.deepEqual(r.inspect, { workers: 1, columns: 3 }, 'the conversion\'s worker was kept for the next call');
+      assert.deepEqual(r.unprepared, { workers: 2 }, 'nothing kept: the call starts its own');
       assert.equal(r.dropped.code, 'aborted');
-      assert.deepEqual(r.after, { workers: 5 }, 'the ended worker is not reused');
+      assert.deepEqual(r.after, { workers: 4 }, 'the ended worker is not reused');
     });
 
     test('prepare() warms up once per page, unless asked not to or ended before it was done', async () => {

@@ -21,8 +21,8 @@ export type FromWorker =
   /** The engine is loaded, its threads are started and, if asked, warmed (after a `load`). */
   | { type: 'loaded'; build: BuildInfo; warmUp?: WarmUp }
   | { type: 'progress'; progress: Progress }
-  | { type: 'converted'; report: Report; peakWasmMemoryBytes: number; output?: Blob }
-  | { type: 'inspected'; inference: Inference }
+  | { type: 'converted'; report: Report; peakWasmMemoryBytes: number; output?: Blob; wasmMemoryBytes: number }
+  | { type: 'inspected'; inference: Inference; wasmMemoryBytes: number }
   | { type: 'error'; error: ErrorInfo };
 
 /** The page's compiled wasm for the build it expects the worker to choose, if it has one:
@@ -32,6 +32,9 @@ export interface Compiled {
   threaded: boolean;
   module: WebAssembly.Module;
 }
+
+/** A job's final message gives the worker's wasm memory (`wasmMemoryBytes`, which never
+ * shrinks): the page keeps a worker whose memory stayed small for the next call. */
 
 /** `load` readies the engine ahead of a `run` (see `prepare`), with a warm-up conversion
  * if `warmUp`; `run` loads it if need be. */

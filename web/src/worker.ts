@@ -1,6 +1,6 @@
-// The conversion worker: loads the engine (ahead of time, when prepared) and runs one job,
-// so the page never blocks. Memory is freed by ending the worker when the job is over or
-// cancelled.
+// The conversion worker: loads the engine (ahead of time, when prepared) and runs jobs one
+// at a time, so the page never blocks. Memory is freed by ending the worker when a job is
+// cancelled or fails, or left much memory behind (see `keep` in index.ts).
 
 import { drive, inspectSource, type Source, type WasmEngine } from './drive.js';
 import { chooseBuild, loadEngine, type BuildInfo } from './engine.js';
@@ -20,7 +20,7 @@ interface Loading {
   warmed: Promise<WarmUp | undefined>;
 }
 
-/** The engine, once loading has begun: a worker loads it once, for at most one job. */
+/** The engine, once loading has begun: a worker loads it once, for all its jobs. */
 let loading: Loading | undefined;
 
 function load(threads?: number, compiled?: Compiled, warm = false): Loading {
@@ -46,7 +46,8 @@ async function run(job: Job, compiled?: Compiled): Promise<void> {
     onProgress: (progress: Progress) => post({ type: 'progress', progress }),
   };
   if (job.kind === 'inspect') {
-    post({ type: 'inspected', inference: await inspectSource(engine, source, job.options, hooks, job.preview) });
+    const inference = await inspectSource(engine, source, job.options, hooks, job.preview);
+    post({ type: 'inspected', inference, wasmMemoryBytes: engine.memory.buffer.byteLength });
     return;
   }
   if (job.output) {
@@ -60,7 +61,7 @@ async function run(job: Job, compiled?: Compiled): Promise<void> {
         },
       });
       await writer.close();
-      post({ type: 'converted', ...done });
+      post({ type: 'converted', ...done, wasmMemoryBytes: engine.memory.buffer.byteLength });
     } catch (e) {
       // Abort, never close: the destination must not look like a complete file.
       await writer.abort(e).catch(() => {});
@@ -70,7 +71,8 @@ async function run(job: Job, compiled?: Compiled): Promise<void> {
   }
   const parts: Uint8Array[] = [];
   const done = await drive(engine, source, job.options, { ...hooks, onOutput: (bytes) => void parts.push(bytes) });
-  post({ type: 'converted', ...done, output: new Blob(parts as BlobPart[], { type: 'application/vnd.apache.parquet' }) });
+  const output = new Blob(parts as BlobPart[], { type: 'application/vnd.apache.parquet' });
+  post({ type: 'converted', ...done, output, wasmMemoryBytes: engine.memory.buffer.byteLength });
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
