@@ -150,9 +150,11 @@ impl Splitter {
         Splitter {
             reader: b.build(),
             shape,
-            buf: vec![0; 64 * 1024],
+            // Small at first and grown on demand: a block may be cut into many small pieces,
+            // each with its own splitter, and most pieces never leave the quick path.
+            buf: vec![0; 1024],
             nbuf: 0,
-            ends: vec![0; 256],
+            ends: vec![0; 32],
             nends: 0,
             quick: true,
             quick_buf: Vec::new(),

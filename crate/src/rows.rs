@@ -56,6 +56,11 @@ const BLOCK_PIECES: usize = 2;
 /// record this long (a runaway quote, say) is left to the streaming splitter, which bounds
 /// memory (8 MiB with the default pieces).
 const MAX_PENDING_PIECES: usize = 8;
+/// Pieces a block is cut into, at most: a block far larger than its pieces (the sniff's
+/// first 64 KiB with tiny `piece_bytes`, or one huge chunk) is cut into larger pieces
+/// instead, as each piece costs a batch, a splitter and its findings while the block is
+/// parsed.
+const MAX_BLOCK_PIECES: usize = 256;
 
 fn shape(d: &Dialect, opts: &Options) -> Shape {
     Shape {
@@ -265,13 +270,8 @@ impl RowReader {
         };
         let shape = sp.shape;
         let term = if shape.cr_lines { b'\r' } else { b'\n' };
-        let mut pieces = cut(
-            &self.pending,
-            shape.quote,
-            term,
-            self.opts.piece_bytes,
-            BATCH_ROWS,
-        );
+        let piece_bytes = (self.opts.piece_bytes).max(self.pending.len() / MAX_BLOCK_PIECES);
+        let mut pieces = cut(&self.pending, shape.quote, term, piece_bytes, BATCH_ROWS);
         let cut_end = pieces.last().map_or(0, |p| p.end);
         if last && cut_end < self.pending.len() {
             let lines = memchr::memchr_iter(term, &self.pending[cut_end..]).count() as u64;
