@@ -915,7 +915,9 @@ pub struct StreamConverter<W: Write + Send> {
 enum StreamState<W: Write + Send> {
     Sampling {
         scanner: Box<Scanner>,
-        held: Vec<Vec<u8>>,
+        /// The input so far, in one buffer: a stream may come in tiny chunks, and a
+        /// buffer each would cost several times their bytes.
+        held: Vec<u8>,
         out: W,
     },
     Converting(Box<Converter<W>>),
@@ -940,7 +942,7 @@ impl<W: Write + Send> StreamConverter<W> {
         match &mut self.state {
             StreamState::Sampling { scanner, held, .. } => {
                 scanner.feed(chunk)?;
-                held.push(chunk.to_vec());
+                held.extend_from_slice(chunk);
                 if scanner.rows() > self.opts.sample_rows as u64 {
                     self.start_converting(false)?;
                 }
@@ -951,7 +953,7 @@ impl<W: Write + Send> StreamConverter<W> {
         }
     }
 
-    /// Decides the types from the sample and replays the held chunks into a converter.
+    /// Decides the types from the sample and replays the held text into a converter.
     fn start_converting(&mut self, at_end: bool) -> Result<()> {
         if !matches!(self.state, StreamState::Sampling { .. }) {
             return Ok(());
@@ -968,9 +970,8 @@ impl<W: Write + Send> StreamConverter<W> {
         let sampled = scanner.rows().min(self.opts.sample_rows as u64);
         let inference = scanner.into_inference(Some(sampled))?;
         let mut conv = Converter::new(inference, &self.opts, out)?;
-        for chunk in held {
-            conv.feed(&chunk)?;
-        }
+        conv.feed(&held)?;
+        drop(held);
         self.state = StreamState::Converting(Box::new(conv));
         Ok(())
     }

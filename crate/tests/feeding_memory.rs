@@ -1,0 +1,82 @@
+//! Memory of conversions fed in awkward ways.
+//!
+//! Many pieces: found by the fuzzer, 64 KiB of text fed in 3-byte chunks with 3-byte pieces
+//! cut the sniffed first block into 21,847 pieces, each with a 64 KiB splitter buffer and
+//! its own findings, and the conversion of that 64 KiB took 1.4 GB. A block is now cut into
+//! at most 256 pieces, and a splitter's buffers start small.
+//!
+//! Tiny chunks in stream mode: the sample was held one buffer per chunk, so 330 KB fed a
+//! byte at a time took 15 MB of heap (malloc's overhead per buffer aside). It is held in
+//! one buffer now.
+//!
+//! Its own test binary, and one test, as the counting allocator's peak is process-wide.
+
+mod fuzz_check;
+
+use fuzz_check::{check, plan, run_chunked, run_whole};
+use parquetry::alloc::{self, CountingAlloc};
+use parquetry::{Options, StreamConverter};
+
+#[global_allocator]
+static A: CountingAlloc = CountingAlloc;
+
+#[test]
+fn awkward_feeding_keeps_memory_small() {
+    many_tiny_pieces();
+    stream_sample_in_one_byte_chunks();
+}
+
+fn many_tiny_pieces() {
+    let data = std::fs::read("tests/fuzz-cases/oom_tiny_pieces.bin").unwrap();
+    let base = plan(&data);
+    assert!(
+        base.csv.len() > 64 * 1024,
+        "the case repeats past the sniff window"
+    );
+    for stream in [false, true] {
+        for chunk in [1, 3, 64, 4096] {
+            let mut p = base.clone();
+            p.stream = stream;
+            let whole = run_whole(&p);
+            alloc::reset_peak();
+            let before = alloc::live_bytes();
+            let cut = run_chunked(&p, chunk);
+            let peak = alloc::peak_bytes() - before;
+            check(&p, &cut, "chunked");
+            let (w, c) = (whole.unwrap().0, cut.unwrap().0);
+            assert_eq!((w.rows_in, w.rows_written), (c.rows_in, c.rows_written));
+            assert!(
+                peak < 16 << 20,
+                "stream {stream}, {chunk}-byte chunks and pieces: {peak} bytes of heap at peak \
+                 for {} bytes of text",
+                p.csv.len()
+            );
+        }
+    }
+}
+
+fn stream_sample_in_one_byte_chunks() {
+    let mut csv = b"id,name,score\n".to_vec();
+    for i in 0..9_000 {
+        csv.extend_from_slice(format!("{i},name number {i} of many,{}.25\n", i % 977).as_bytes());
+    }
+    let mut peaks = Vec::new();
+    for chunk in [csv.len(), 1] {
+        alloc::reset_peak();
+        let before = alloc::live_bytes();
+        let mut conv = StreamConverter::new(&Options::default(), Vec::new()).unwrap();
+        for c in csv.chunks(chunk) {
+            conv.feed(c).unwrap();
+        }
+        let (report, _) = conv.finish().unwrap();
+        assert_eq!(report.rows_written, 9_000);
+        peaks.push(alloc::peak_bytes() - before);
+    }
+    assert!(
+        peaks[1] < 2 * peaks[0],
+        "{} bytes of text a byte at a time: {} bytes of heap at peak, in one chunk {}",
+        csv.len(),
+        peaks[1],
+        peaks[0]
+    );
+}
