@@ -162,8 +162,8 @@ impl RowReader {
             if !self.front.started() {
                 return;
             }
-            let text = self.front.text(pushed, chunk);
-            let d = sniff::sniff(text, last, &self.opts);
+            let (sample, complete) = self.front.sample(self.front.text(pushed, chunk));
+            let d = sniff::sniff(sample, complete, &self.opts);
             self.splitter = Some(Splitter::new(shape(&d, &self.opts)));
             self.dialect = Some(d);
             self.sniff_ms = self.started.elapsed().as_secs_f64() * 1000.0;

@@ -51,6 +51,11 @@ pub enum Pushed {
 
 /// The front of the pipeline: holds the first [`SNIFF_BYTES`] back to choose the encoding,
 /// strips a BOM, and hands on ASCII-compatible text chunk by chunk.
+///
+/// The encoding and the dialect are judged on exactly the first [`SNIFF_BYTES`] of the
+/// input (or all of it, when shorter), however it was chunked: a sample of whatever had
+/// arrived (64 KiB and some, or the CLI's first 1 MiB read) made the same file sniff
+/// differently fed in different chunks, as in the CLI and in a browser.
 pub struct Front {
     forced: Option<Encoding>,
     held: Vec<u8>,
@@ -59,6 +64,10 @@ pub struct Front {
     out: Vec<u8>,
     pub encoding: Encoding,
     pub bom: bool,
+    /// Bytes of text (after the BOM and transcoding) that the sample became.
+    sample: usize,
+    /// Whether the sample is the whole input.
+    complete: bool,
 }
 
 impl Front {
@@ -71,6 +80,8 @@ impl Front {
             out: Vec::new(),
             encoding: forced.unwrap_or(Encoding::Utf8),
             bom: false,
+            sample: 0,
+            complete: false,
         }
     }
 
@@ -84,10 +95,13 @@ impl Front {
     pub fn push(&mut self, chunk: &[u8], last: bool) -> Pushed {
         if !self.started {
             self.held.extend_from_slice(chunk);
-            if self.held.len() < SNIFF_BYTES && !last {
+            // Past the sample, not at it: an input of exactly the sample's length is only
+            // known to be complete at its end.
+            if self.held.len() <= SNIFF_BYTES && !last {
                 return Pushed::Held;
             }
-            self.start(last);
+            self.complete = self.held.len() <= SNIFF_BYTES;
+            self.start();
             self.out.clear();
             let held = std::mem::take(&mut self.held);
             let skip = if self.bom {
@@ -95,7 +109,12 @@ impl Front {
             } else {
                 0
             };
-            self.transcode(&held[skip..], last);
+            let cut = held.len().min(SNIFF_BYTES).max(skip);
+            self.transcode(&held[skip..cut], last && self.complete);
+            self.sample = self.out.len();
+            if !self.complete {
+                self.transcode(&held[cut..], last);
+            }
             return Pushed::Converted;
         }
         if self.utf16.is_none() {
@@ -115,9 +134,16 @@ impl Front {
         }
     }
 
-    fn start(&mut self, last: bool) {
+    /// The text of the sample, at the start of the text of the push that completed it, and
+    /// whether it is the whole input.
+    pub fn sample<'a>(&self, text: &'a [u8]) -> (&'a [u8], bool) {
+        (&text[..self.sample.min(text.len())], self.complete)
+    }
+
+    fn start(&mut self) {
         self.started = true;
-        let bom = detect_bom(&self.held);
+        let sample = &self.held[..self.held.len().min(SNIFF_BYTES)];
+        let bom = detect_bom(sample);
         self.encoding = match (self.forced, bom) {
             (Some(f), Some((b, _))) => {
                 self.bom = f == b;
@@ -128,7 +154,7 @@ impl Front {
                 self.bom = true;
                 b
             }
-            (None, None) if is_utf8(&self.held, last) => Encoding::Utf8,
+            (None, None) if is_utf8(sample, self.complete) => Encoding::Utf8,
             (None, None) => Encoding::Windows1252,
         };
         self.utf16 = match self.encoding {

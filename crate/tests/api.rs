@@ -270,3 +270,43 @@ fn a_quote_inside_an_unquoted_field_loses_and_repeats_no_row() {
         .collect();
     assert_eq!(ids, (1..rows as u64).collect::<Vec<_>>());
 }
+
+/// The encoding and dialect are judged on the first 64 KiB exactly, however the input is
+/// chunked: the CLI reads 1 MiB at a time, a browser's `blob.stream()` 64 KiB, and both must
+/// read a file the same way. Here the first 64 KiB are `;`-delimited lines with LF ends;
+/// past them come CRLF lines whose fields hold commas, which a larger sample judged as CRLF.
+/// A byte that is not UTF-8 at the end makes the file Windows-1252 all the same: the scan
+/// sees every field.
+#[test]
+fn the_sniff_sample_does_not_depend_on_chunking() {
+    let mut data = b"id;name\n".to_vec();
+    let mut i = 0;
+    while data.len() < 64 * 1024 {
+        data.extend_from_slice(format!("{i};a\n").as_bytes());
+        i += 1;
+    }
+    for j in 0..40_000 {
+        data.extend_from_slice(format!("{j};b,c,d,e\r\n").as_bytes());
+    }
+    data.extend_from_slice(b"1;caf\xe9\r\n");
+    let sniffed = |chunk: usize| {
+        let mut s = Scanner::new(&Options::default()).unwrap();
+        for c in data.chunks(chunk) {
+            s.feed(c).unwrap();
+        }
+        let inf = s.finish_sample().unwrap();
+        (inf.dialect.delimiter, inf.dialect.line_ending, inf.encoding)
+    };
+    let whole = sniffed(data.len());
+    assert_eq!(
+        whole,
+        (
+            b';',
+            parquetry::sniff::LineEnding::Lf,
+            parquetry::Encoding::Windows1252
+        )
+    );
+    for chunk in [1, 7, 4096, 64 * 1024, 64 * 1024 + 1, 1 << 20] {
+        assert_eq!(sniffed(chunk), whole, "fed in {chunk}-byte chunks");
+    }
+}

@@ -281,14 +281,18 @@ pub fn summary(res: &Outcome) -> String {
                 .iter()
                 .map(|x| format!("{}:{:?}:{:?}", x.line, x.kind, x.column))
                 .collect();
+            let d = &r.dialect;
             format!(
                 "ok in={} written={} rejected={} groups={} cols={cols:?} rej={rej:?} \
-                 out={} bytes",
+                 out={} bytes dialect={:?} {:?} bom={}",
                 r.rows_in,
                 r.rows_written,
                 r.rows_rejected,
                 r.row_groups,
-                out.len()
+                out.len(),
+                d.dialect,
+                d.encoding,
+                d.bom
             )
         }
         Err(Error::BadRow(r)) => format!("err bad_row line {} {:?}", r.line, r.kind),
