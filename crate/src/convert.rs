@@ -19,7 +19,7 @@ use crate::rows::{self, RowReader};
 use crate::scan::{ColumnScan, Tokens};
 use crate::text::{decode_field, is_utf8};
 use crate::value;
-use crate::write::ParquetSink;
+use crate::write::{self, ParquetSink};
 use arrow_array::ArrayRef;
 use arrow_schema::TimeUnit;
 use parquet::file::metadata::KeyValue;
@@ -445,7 +445,8 @@ impl<W: Write + Send> Converter<W> {
                 .map(|c| c.name.clone())
                 .collect()
         };
-        let plain = many_distinct(Kind::mostly_unique);
+        let mut plain = many_distinct(Kind::mostly_unique);
+        plain.extend(write::over_dictionary_budget(&inference.columns, &plain));
         let texts = many_distinct(|k| matches!(k, Kind::Text));
         let sink = ParquetSink::new(out, schema, opts, &plain, &texts)?;
         let written = vec![Written::default(); inference.columns.len()];

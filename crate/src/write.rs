@@ -3,6 +3,7 @@
 
 use crate::dictionary::DictionaryChunk;
 use crate::error::Result;
+use crate::infer::{ColumnPlan, Kind};
 use crate::options::{Codec, Options};
 use arrow_array::ArrayRef;
 use arrow_schema::{DataType, SchemaRef};
@@ -60,6 +61,30 @@ pub struct ParquetSink<W: Write + Send> {
 enum ColumnSink {
     Arrow(ArrowColumnWriter),
     Category(DictionaryChunk),
+}
+
+/// Columns of a row group that the parquet crate may dictionary-encode. Its writer sets up
+/// each such column with a hash table of 4,096 slots, about 72 KB, before a value arrives:
+/// 32,768 narrow columns took 2.4 GB for three rows. Past this many, the columns with the
+/// most distinct values are written plain.
+pub const MAX_DICTIONARY_COLUMNS: usize = 1024;
+
+/// The names of the columns that the writer would dictionary-encode past the first
+/// [`MAX_DICTIONARY_COLUMNS`], those with fewest distinct values first. Categories are
+/// encoded by us, booleans never, `plain` columns are plain already.
+pub fn over_dictionary_budget(columns: &[ColumnPlan], plain: &[String]) -> Vec<String> {
+    let mut dictionary: Vec<&ColumnPlan> = columns
+        .iter()
+        .filter(|c| !matches!(c.kind, Kind::Category(_) | Kind::Bool) && !plain.contains(&c.name))
+        .collect();
+    if dictionary.len() <= MAX_DICTIONARY_COLUMNS {
+        return Vec::new();
+    }
+    dictionary.sort_by_key(|c| c.distinct.unwrap_or(usize::MAX));
+    dictionary[MAX_DICTIONARY_COLUMNS..]
+        .iter()
+        .map(|c| c.name.clone())
+        .collect()
 }
 
 /// The dictionary page limit of a text column with many distinct values (the writer's

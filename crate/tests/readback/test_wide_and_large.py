@@ -42,6 +42,27 @@ def test_1200_columns_by_50_rows(convert):
         assert_cells(table, name, [r[j] for r in rows])
 
 
+def test_past_1024_dictionary_columns_those_with_most_distinct_values_are_plain(convert):
+    # The writer's dictionary tables cost ~72 KB a column up front, so only 1,024 columns
+    # get one: here the 650 columns of 2 values and the first 374 of 20 values; the other
+    # 276 columns of 20 values are written plain. Every cell still reads back.
+    ncols, nrows, few = 1300, 40, 650
+    names = [f"c{j:04d}" for j in range(ncols)]
+    rows = [
+        [str(i % 20) if j < ncols - few else str(i % 2) for j in range(ncols)]
+        for i in range(nrows)
+    ]
+    conv = convert.run(csv_text(names, rows))
+    assert conv.report["rows_written"] == nrows
+    meta = pq.ParquetFile(conv.out_path).metadata
+    dictionary = [meta.row_group(0).column(j).has_dictionary_page for j in range(ncols)]
+    many = ncols - few
+    plain = set(range(1024 - few, many))
+    assert [j for j in range(ncols) if not dictionary[j]] == sorted(plain)
+    for j, name in enumerate(names):
+        assert_cells(conv.table, name, [r[j] for r in rows])
+
+
 # ------------------------------------------------------------------------ big field
 
 

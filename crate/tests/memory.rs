@@ -1,4 +1,4 @@
-//! Memory of conversions fed in awkward ways.
+//! Memory of conversions of awkward inputs, or fed in awkward ways.
 //!
 //! Many pieces: found by the fuzzer, 64 KiB of text fed in 3-byte chunks with 3-byte pieces
 //! cut the sniffed first block into 21,847 pieces, each with a 64 KiB splitter buffer and
@@ -8,6 +8,10 @@
 //! Tiny chunks in stream mode: the sample was held one buffer per chunk, so 330 KB fed a
 //! byte at a time took 15 MB of heap (malloc's overhead per buffer aside). It is held in
 //! one buffer now.
+//!
+//! Many columns: the parquet crate's writer sets up every column it may dictionary-encode
+//! with a hash table of about 72 KB, so 32,768 narrow columns took 2.4 GB for three rows.
+//! Past 1,024 such columns the rest are written plain.
 //!
 //! Its own test binary, and one test, as the counting allocator's peak is process-wide.
 
@@ -24,6 +28,7 @@ static A: CountingAlloc = CountingAlloc;
 fn awkward_feeding_keeps_memory_small() {
     many_tiny_pieces();
     stream_sample_in_one_byte_chunks();
+    a_wide_file_of_few_rows();
 }
 
 fn many_tiny_pieces() {
@@ -78,5 +83,27 @@ fn stream_sample_in_one_byte_chunks() {
         csv.len(),
         peaks[1],
         peaks[0]
+    );
+}
+
+fn a_wide_file_of_few_rows() {
+    let n = 4096;
+    let names: Vec<String> = (0..n).map(|j| format!("c{j}")).collect();
+    let mut csv = names.join(",") + "\n";
+    for i in 0..3 {
+        let row: Vec<String> = (0..n).map(|j| ((i + j) % 7).to_string()).collect();
+        csv += &(row.join(",") + "\n");
+    }
+    alloc::reset_peak();
+    let before = alloc::live_bytes();
+    let opts = Options::default();
+    let report =
+        parquetry::convert_seekable(std::io::Cursor::new(&csv), Vec::new(), &opts, |_| {}).unwrap();
+    let peak = alloc::peak_bytes() - before;
+    assert_eq!((report.rows_written, report.columns.len()), (3, n));
+    // 4,096 dictionary tables alone would be 300 MB.
+    assert!(
+        peak < 160 << 20,
+        "{n} columns of 3 rows: {peak} bytes of heap at peak"
     );
 }
