@@ -438,16 +438,17 @@ impl<W: Write + Send> Converter<W> {
     pub fn new(inference: Inference, opts: &Options, out: W) -> Result<Converter<W>> {
         opts.validate().map_err(Error::Options)?;
         let schema = Arc::new(inference.schema());
-        let many_distinct = |pick: fn(&Kind) -> bool| -> Vec<String> {
+        let names = |keep: &dyn Fn(&ColumnPlan) -> bool| -> Vec<String> {
             let columns = inference.columns.iter();
             columns
-                .filter(|c| c.distinct.is_none() && pick(&c.kind))
+                .filter(|c| keep(c))
                 .map(|c| c.name.clone())
                 .collect()
         };
-        let mut plain = many_distinct(Kind::mostly_unique);
-        plain.extend(write::over_dictionary_budget(&inference.columns, &plain));
-        let texts = many_distinct(|k| matches!(k, Kind::Text));
+        let is_plain = |c: &ColumnPlan| c.distinct.is_none() && c.kind.mostly_unique();
+        let mut plain = names(&is_plain);
+        plain.extend(write::over_dictionary_budget(&inference.columns, is_plain));
+        let texts = names(&|c| c.distinct.is_none() && matches!(c.kind, Kind::Text));
         let sink = ParquetSink::new(out, schema, opts, &plain, &texts)?;
         let written = vec![Written::default(); inference.columns.len()];
         Ok(Converter {
@@ -972,7 +973,6 @@ impl<W: Write + Send> StreamConverter<W> {
         let inference = scanner.into_inference(Some(sampled))?;
         let mut conv = Converter::new(inference, &self.opts, out)?;
         conv.feed(&held)?;
-        drop(held);
         self.state = StreamState::Converting(Box::new(conv));
         Ok(())
     }

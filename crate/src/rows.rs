@@ -270,7 +270,10 @@ impl RowReader {
         };
         let shape = sp.shape;
         let term = if shape.cr_lines { b'\r' } else { b'\n' };
-        let piece_bytes = (self.opts.piece_bytes).max(self.pending.len() / MAX_BLOCK_PIECES);
+        let piece_bytes = self
+            .opts
+            .piece_bytes
+            .max(self.pending.len() / MAX_BLOCK_PIECES);
         let mut pieces = cut(&self.pending, shape.quote, term, piece_bytes, BATCH_ROWS);
         let cut_end = pieces.last().map_or(0, |p| p.end);
         if last && cut_end < self.pending.len() {

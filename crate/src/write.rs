@@ -71,11 +71,14 @@ pub const MAX_DICTIONARY_COLUMNS: usize = 1024;
 
 /// The names of the columns that the writer would dictionary-encode past the first
 /// [`MAX_DICTIONARY_COLUMNS`], those with fewest distinct values first. Categories are
-/// encoded by us, booleans never, `plain` columns are plain already.
-pub fn over_dictionary_budget(columns: &[ColumnPlan], plain: &[String]) -> Vec<String> {
+/// encoded by us, booleans never, and columns that `plain` picks are plain already.
+pub fn over_dictionary_budget(
+    columns: &[ColumnPlan],
+    plain: impl Fn(&ColumnPlan) -> bool,
+) -> Vec<String> {
     let mut dictionary: Vec<&ColumnPlan> = columns
         .iter()
-        .filter(|c| !matches!(c.kind, Kind::Category(_) | Kind::Bool) && !plain.contains(&c.name))
+        .filter(|c| !matches!(c.kind, Kind::Category(_) | Kind::Bool) && !plain(c))
         .collect();
     if dictionary.len() <= MAX_DICTIONARY_COLUMNS {
         return Vec::new();
