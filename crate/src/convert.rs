@@ -16,7 +16,7 @@ use crate::options::{BadRows, Encoding, Options, TypeOverride};
 use crate::parse::Record;
 use crate::report::{ColumnReport, DialectReport, Phase, Progress, Report, Timings};
 use crate::rows::{self, RowReader};
-use crate::scan::{ColumnScan, Tokens};
+use crate::scan::{BatchDistinct, ColumnScan, Tokens};
 use crate::text::{decode_field, is_utf8};
 use crate::value;
 use crate::write::{self, ParquetSink};
@@ -121,8 +121,16 @@ impl ScanState {
             .and_then(|f| f.downcast::<Found>().ok());
         if let Some(found) = found {
             self.keep_samples(batch, &found.sound);
-            for (column, scan) in self.columns.iter_mut().zip(found.columns) {
+            let columns = self
+                .columns
+                .iter_mut()
+                .zip(found.columns)
+                .zip(found.distinct);
+            for (c, ((column, scan), distinct)) in columns.enumerate() {
                 column.merge(scan);
+                if let Some(d) = distinct {
+                    d.fold_into(column, |r| batch.field(r, c));
+                }
             }
             self.utf8_ok &= found.utf8_ok;
             return;
@@ -186,7 +194,10 @@ struct PieceFork {
 
 /// What [`PieceFork::observe`] found in a batch, and the batch's sound rows it looked at.
 struct Found {
+    /// Statistics but for the distinct values, which are in `distinct`.
     columns: Vec<ColumnScan>,
+    /// The batch's distinct values of each column that still counts them.
+    distinct: Vec<Option<BatchDistinct>>,
     utf8_ok: bool,
     sound: Vec<usize>,
 }
@@ -197,23 +208,32 @@ impl PieceFork {
     fn observe(&self, batch: &Batch) -> Found {
         let mut columns = self.columns.clone();
         let sound = batch.sound_rows(columns.len());
+        let mut distinct: Vec<Option<BatchDistinct>> = columns
+            .iter()
+            .map(|c| BatchDistinct::for_column(c, sound.len()))
+            .collect();
         let check_utf8 = self.check_utf8 && !batch.is_ascii();
         let mut utf8_ok = true;
         for &i in &sound {
-            for (c, scan) in columns.iter_mut().enumerate() {
+            let columns = columns.iter_mut().zip(&mut distinct).zip(&self.settled);
+            for (c, ((scan, distinct), &settled)) in columns.enumerate() {
                 let f = batch.field(i, c);
-                observe_field(
-                    scan,
-                    f,
-                    self.settled[c],
-                    &self.tokens,
-                    check_utf8,
-                    &mut utf8_ok,
-                );
+                if check_utf8 && utf8_ok && !f.is_ascii() {
+                    utf8_ok = is_utf8(f, true);
+                }
+                if settled {
+                    scan.empty += u64::from(f.is_empty());
+                    continue;
+                }
+                let seen = scan.observe_kind(f, &self.tokens);
+                if let Some(d) = distinct {
+                    d.note(f, seen, i, |r| batch.field(r, c));
+                }
             }
         }
         Found {
             columns,
+            distinct,
             utf8_ok,
             sound,
         }
@@ -582,7 +602,14 @@ impl<W: Write + Send> ConvertState<W> {
                     .into_par_iter()
                     .map(|(c, rows)| {
                         let plan = &columns[c];
-                        let mut b = ColumnBuilder::new(plan);
+                        let text_bytes = match plan.kind {
+                            Kind::Text => rows
+                                .iter()
+                                .map(|&i| batch.field(i, plan.source).len())
+                                .sum(),
+                            _ => 0,
+                        };
+                        let mut b = ColumnBuilder::with_capacity(plan, rows.len(), text_bytes);
                         let mut errors = Vec::new();
                         for &i in rows {
                             let f = batch.field(i, plan.source);

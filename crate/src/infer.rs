@@ -362,8 +362,7 @@ pub fn decide(
                 && non_null >= 2
                 && n as f64 <= opts.category_ratio * non_null as f64
             {
-                let vocab =
-                    Vocabulary::new(set.into_iter().collect(), enc, stream, opts.category_max);
+                let vocab = Vocabulary::new(set.into_values(), enc, stream, opts.category_max);
                 return Ok((Kind::Category(Box::new(vocab)), distinct));
             }
         }
@@ -478,7 +477,7 @@ fn forced_kind(
                 set.len()
             };
             Kind::Category(Box::new(Vocabulary::new(
-                set.into_iter().collect(),
+                set.into_values(),
                 enc,
                 stream,
                 limit,

@@ -1,19 +1,27 @@
 //! Parquet output: one row group at a time, each column of a row group encoded and
 //! compressed on its own rayon task, then appended in order to the file.
+//!
+//! A column writer costs 100–300 KB before it holds a value: the parquet crate gives each
+//! a zstd compression context and a decompression context (96 KB, never used by a
+//! writer) and, for a column it may dictionary-encode, a 72 KB hash table. A narrow
+//! schema keeps a writer per column open for the whole row group and encodes each batch
+//! as it comes. A wide one (past [`WIDE_COLUMNS`]) would need hundreds of megabytes for
+//! them: its row group's arrays are held instead, bounded by the row group's size, and
+//! its columns encoded at the row group's end, one writer per thread at a time.
 
 use crate::dictionary::DictionaryChunk;
 use crate::error::Result;
 use crate::infer::{ColumnPlan, Kind};
 use crate::options::{Codec, Options};
 use arrow_array::ArrayRef;
-use arrow_schema::{DataType, SchemaRef};
+use arrow_schema::{DataType, FieldRef, Schema, SchemaRef};
 use parquet::arrow::arrow_writer::{
     compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory,
 };
 use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter};
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesPtr};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{ColumnPath, SchemaDescPtr};
 use rayon::prelude::*;
@@ -44,11 +52,11 @@ pub struct ParquetSink<W: Write + Send> {
     writer: SerializedFileWriter<Counting<W>>,
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
-    parquet_schema: SchemaDescPtr,
-    compression: Compression,
-    statistics: bool,
-    /// Column writers of the row group being written.
+    columns: Columns,
+    /// Column writers of the row group being written (narrow schemas).
     open: Option<Vec<ColumnSink>>,
+    /// Arrays of the row group being written, per column (wide schemas).
+    held: Option<Vec<Vec<ArrayRef>>>,
     groups: usize,
     /// Compressed bytes of each column's chunks so far (data and dictionary pages).
     column_bytes: Vec<u64>,
@@ -93,6 +101,78 @@ pub fn over_dictionary_budget(
 /// The dictionary page limit of a text column with many distinct values (the writer's
 /// default is 1 MiB): a vocabulary of thousands of short texts still fits.
 pub const MANY_TEXTS_DICTIONARY_BYTES: usize = 128 << 10;
+
+/// What opening a column writer needs.
+struct Columns {
+    schema: SchemaRef,
+    parquet_schema: SchemaDescPtr,
+    compression: Compression,
+    statistics: bool,
+    props: WriterPropertiesPtr,
+}
+
+impl Columns {
+    /// Our writer of category column `i`.
+    fn category(&self, i: usize) -> Result<DictionaryChunk> {
+        DictionaryChunk::new(
+            self.parquet_schema.column(i),
+            self.compression,
+            self.statistics,
+            true,
+        )
+    }
+
+    /// A writer of column `i` alone. Its chunk appends to the file's row group like one
+    /// from the file's own factory: a flat column's descriptor (leaf type, levels, path)
+    /// is the same in a schema of its own.
+    fn column_alone(&self, i: usize, group: usize) -> Result<ColumnSink> {
+        let field: &FieldRef = &self.schema.fields()[i];
+        if let DataType::Dictionary(..) = field.data_type() {
+            return Ok(ColumnSink::Category(self.category(i)?));
+        }
+        let schema = Arc::new(Schema::new(vec![field.clone()]));
+        let parquet_schema = ArrowSchemaConverter::new().convert(&schema)?;
+        let file = SerializedFileWriter::new(
+            std::io::sink(),
+            parquet_schema.root_schema_ptr(),
+            self.props.clone(),
+        )?;
+        let factory = ArrowRowGroupWriterFactory::new(&file, schema);
+        let writer = factory.create_column_writers(group)?.pop();
+        writer
+            .map(ColumnSink::Arrow)
+            .ok_or(crate::error::Error::State(
+                "a one-column schema gave no column writer",
+            ))
+    }
+}
+
+impl ColumnSink {
+    fn write(&mut self, field: &FieldRef, arrays: Vec<ArrayRef>) -> Result<()> {
+        for array in arrays {
+            match self {
+                ColumnSink::Arrow(w) => {
+                    for leaf in compute_leaves(field, &array)? {
+                        w.write(&leaf)?;
+                    }
+                }
+                ColumnSink::Category(w) => w.write(&array)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn close(self) -> Result<ColumnDone> {
+        Ok(match self {
+            ColumnSink::Arrow(w) => ColumnDone::Arrow(w.close()?),
+            ColumnSink::Category(c) => ColumnDone::Category(c),
+        })
+    }
+}
+
+/// Past this many columns, a row group's columns are encoded one after another at its end
+/// (see the module's note).
+pub const WIDE_COLUMNS: usize = 256;
 
 #[allow(clippy::large_enum_variant)]
 enum ColumnDone {
@@ -142,18 +222,24 @@ impl<W: Write + Send> ParquetSink<W> {
             inner: out,
             bytes: 0,
         };
+        let props = Arc::new(props);
         let writer =
-            SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), Arc::new(props))?;
+            SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), props.clone())?;
         let factory = ArrowRowGroupWriterFactory::new(&writer, schema.clone());
         let schema_len = schema.fields().len();
         Ok(ParquetSink {
-            parquet_schema: Arc::new(parquet_schema),
+            columns: Columns {
+                schema: schema.clone(),
+                parquet_schema: Arc::new(parquet_schema),
+                compression: codec,
+                statistics: opts.statistics,
+                props,
+            },
             writer,
             factory,
             schema,
-            compression: codec,
-            statistics: opts.statistics,
             open: None,
+            held: None,
             groups: 0,
             column_bytes: vec![0; schema_len],
         })
@@ -162,6 +248,15 @@ impl<W: Write + Send> ParquetSink<W> {
     /// Encodes a batch of rows into the open row group, each column on its own task.
     /// `columns[c]` holds column `c`'s arrays, in row order.
     pub fn write_batch(&mut self, columns: Vec<Vec<ArrayRef>>) -> Result<()> {
+        if self.schema.fields().len() > WIDE_COLUMNS {
+            let held = self
+                .held
+                .get_or_insert_with(|| vec![Vec::new(); columns.len()]);
+            for (held, arrays) in held.iter_mut().zip(columns) {
+                held.extend(arrays);
+            }
+            return Ok(());
+        }
         if self.open.is_none() {
             let arrow = self.factory.create_column_writers(self.groups)?;
             let sinks = arrow
@@ -169,12 +264,7 @@ impl<W: Write + Send> ParquetSink<W> {
                 .zip(self.schema.fields())
                 .enumerate()
                 .map(|(i, (w, field))| match field.data_type() {
-                    DataType::Dictionary(..) => Ok(ColumnSink::Category(DictionaryChunk::new(
-                        self.parquet_schema.column(i),
-                        self.compression,
-                        self.statistics,
-                        true,
-                    )?)),
+                    DataType::Dictionary(..) => Ok(ColumnSink::Category(self.columns.category(i)?)),
                     _ => Ok(ColumnSink::Arrow(w)),
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -188,34 +278,30 @@ impl<W: Write + Send> ParquetSink<W> {
         writers
             .par_iter_mut()
             .zip(columns.into_par_iter().zip(fields.to_vec()))
-            .try_for_each(|(w, (arrays, field))| {
-                for array in arrays {
-                    match w {
-                        ColumnSink::Arrow(w) => {
-                            for leaf in compute_leaves(&field, &array)? {
-                                w.write(&leaf)?;
-                            }
-                        }
-                        ColumnSink::Category(w) => w.write(&array)?,
-                    }
-                }
-                Ok::<_, crate::error::Error>(())
-            })?;
+            .try_for_each(|(w, (arrays, field))| w.write(&field, arrays))?;
         Ok(())
     }
 
     /// Closes the open row group: its column chunks are finished in parallel and appended.
     pub fn end_row_group(&mut self) -> Result<()> {
-        let Some(writers) = self.open.take() else {
+        let chunks: Vec<ColumnDone> = if let Some(held) = self.held.take() {
+            let (columns, group) = (&self.columns, self.groups);
+            held.into_par_iter()
+                .enumerate()
+                .map(|(i, arrays)| {
+                    let mut w = columns.column_alone(i, group)?;
+                    w.write(&columns.schema.fields()[i], arrays)?;
+                    w.close()
+                })
+                .collect::<Result<_>>()?
+        } else if let Some(writers) = self.open.take() {
+            writers
+                .into_par_iter()
+                .map(ColumnSink::close)
+                .collect::<Result<_>>()?
+        } else {
             return Ok(());
         };
-        let chunks: Vec<ColumnDone> = writers
-            .into_par_iter()
-            .map(|w| match w {
-                ColumnSink::Arrow(w) => w.close().map(ColumnDone::Arrow),
-                ColumnSink::Category(c) => Ok(ColumnDone::Category(c)),
-            })
-            .collect::<parquet::errors::Result<_>>()?;
         let mut rg = self.writer.next_row_group()?;
         for chunk in chunks {
             match chunk {
