@@ -19,7 +19,7 @@ use crate::rows::{self, RowReader};
 use crate::scan::{BatchDistinct, ColumnScan, Tokens};
 use crate::text::{decode_field, is_utf8};
 use crate::value;
-use crate::write::{self, ParquetSink};
+use crate::write::ParquetSink;
 use arrow_array::ArrayRef;
 use arrow_schema::TimeUnit;
 use parquet::file::metadata::KeyValue;
@@ -465,9 +465,7 @@ impl<W: Write + Send> Converter<W> {
                 .map(|c| c.name.clone())
                 .collect()
         };
-        let is_plain = |c: &ColumnPlan| c.distinct.is_none() && c.kind.mostly_unique();
-        let mut plain = names(&is_plain);
-        plain.extend(write::over_dictionary_budget(&inference.columns, is_plain));
+        let plain = names(&|c| c.distinct.is_none() && c.kind.mostly_unique());
         let texts = names(&|c| c.distinct.is_none() && matches!(c.kind, Kind::Text));
         let sink = ParquetSink::new(out, schema, opts, &plain, &texts)?;
         let written = vec![Written::default(); inference.columns.len()];

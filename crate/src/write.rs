@@ -11,7 +11,6 @@
 
 use crate::dictionary::DictionaryChunk;
 use crate::error::Result;
-use crate::infer::{ColumnPlan, Kind};
 use crate::options::{Codec, Options};
 use arrow_array::ArrayRef;
 use arrow_schema::{DataType, FieldRef, Schema, SchemaRef};
@@ -20,9 +19,9 @@ use parquet::arrow::arrow_writer::{
 };
 use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter};
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
-use parquet::file::metadata::KeyValue;
+use parquet::file::metadata::{KeyValue, RowGroupMetaData};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesPtr};
-use parquet::file::writer::SerializedFileWriter;
+use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::types::{ColumnPath, SchemaDescPtr};
 use rayon::prelude::*;
 use std::io::Write;
@@ -69,33 +68,6 @@ pub struct ParquetSink<W: Write + Send> {
 enum ColumnSink {
     Arrow(ArrowColumnWriter),
     Category(DictionaryChunk),
-}
-
-/// Columns of a row group that the parquet crate may dictionary-encode. Its writer sets up
-/// each such column with a hash table of 4,096 slots, about 72 KB, before a value arrives:
-/// 32,768 narrow columns took 2.4 GB for three rows. Past this many, the columns with the
-/// most distinct values are written plain.
-pub const MAX_DICTIONARY_COLUMNS: usize = 1024;
-
-/// The names of the columns that the writer would dictionary-encode past the first
-/// [`MAX_DICTIONARY_COLUMNS`], those with fewest distinct values first. Categories are
-/// encoded by us, booleans never, and columns that `plain` picks are plain already.
-pub fn over_dictionary_budget(
-    columns: &[ColumnPlan],
-    plain: impl Fn(&ColumnPlan) -> bool,
-) -> Vec<String> {
-    let mut dictionary: Vec<&ColumnPlan> = columns
-        .iter()
-        .filter(|c| !matches!(c.kind, Kind::Category(_) | Kind::Bool) && !plain(c))
-        .collect();
-    if dictionary.len() <= MAX_DICTIONARY_COLUMNS {
-        return Vec::new();
-    }
-    dictionary.sort_by_key(|c| c.distinct.unwrap_or(usize::MAX));
-    dictionary[MAX_DICTIONARY_COLUMNS..]
-        .iter()
-        .map(|c| c.name.clone())
-        .collect()
 }
 
 /// The dictionary page limit of a text column with many distinct values (the writer's
@@ -178,6 +150,16 @@ pub const WIDE_COLUMNS: usize = 256;
 enum ColumnDone {
     Arrow(ArrowColumnChunk),
     Category(DictionaryChunk),
+}
+
+impl ColumnDone {
+    fn append_to<W: Write + Send>(self, rg: &mut SerializedRowGroupWriter<'_, W>) -> Result<()> {
+        match self {
+            ColumnDone::Arrow(c) => c.append_to_row_group(rg)?,
+            ColumnDone::Category(c) => c.append_to(rg)?,
+        }
+        Ok(())
+    }
 }
 
 impl<W: Write + Send> ParquetSink<W> {
@@ -284,37 +266,54 @@ impl<W: Write + Send> ParquetSink<W> {
 
     /// Closes the open row group: its column chunks are finished in parallel and appended.
     pub fn end_row_group(&mut self) -> Result<()> {
-        let chunks: Vec<ColumnDone> = if let Some(held) = self.held.take() {
+        if let Some(held) = self.held.take() {
+            // A window of columns at a time: every closed chunk waits in memory until it is
+            // appended (for 32,768 columns of 3 rows, mostly metadata: 100 MB at once).
             let (columns, group) = (&self.columns, self.groups);
-            held.into_par_iter()
-                .enumerate()
-                .map(|(i, arrays)| {
-                    let mut w = columns.column_alone(i, group)?;
-                    w.write(&columns.schema.fields()[i], arrays)?;
-                    w.close()
-                })
-                .collect::<Result<_>>()?
-        } else if let Some(writers) = self.open.take() {
-            writers
-                .into_par_iter()
-                .map(ColumnSink::close)
-                .collect::<Result<_>>()?
-        } else {
+            let mut rg = self.writer.next_row_group()?;
+            let mut held = held.into_iter().enumerate();
+            loop {
+                let window: Vec<_> = held.by_ref().take(WIDE_COLUMNS).collect();
+                if window.is_empty() {
+                    break;
+                }
+                let chunks: Vec<ColumnDone> = window
+                    .into_par_iter()
+                    .map(|(i, arrays)| {
+                        let mut w = columns.column_alone(i, group)?;
+                        w.write(&columns.schema.fields()[i], arrays)?;
+                        w.close()
+                    })
+                    .collect::<Result<_>>()?;
+                for chunk in chunks {
+                    chunk.append_to(&mut rg)?;
+                }
+            }
+            let meta = rg.close()?;
+            self.count_row_group(&meta);
+            return Ok(());
+        }
+        let Some(writers) = self.open.take() else {
             return Ok(());
         };
+        let chunks: Vec<ColumnDone> = writers
+            .into_par_iter()
+            .map(ColumnSink::close)
+            .collect::<Result<_>>()?;
         let mut rg = self.writer.next_row_group()?;
         for chunk in chunks {
-            match chunk {
-                ColumnDone::Arrow(c) => c.append_to_row_group(&mut rg)?,
-                ColumnDone::Category(c) => c.append_to(&mut rg)?,
-            }
+            chunk.append_to(&mut rg)?;
         }
         let meta = rg.close()?;
+        self.count_row_group(&meta);
+        Ok(())
+    }
+
+    fn count_row_group(&mut self, meta: &RowGroupMetaData) {
         for (bytes, chunk) in self.column_bytes.iter_mut().zip(meta.columns()) {
             *bytes += chunk.compressed_size().max(0) as u64;
         }
         self.groups += 1;
-        Ok(())
     }
 
     pub fn row_groups(&self) -> usize {

@@ -11,12 +11,21 @@ from readback_helpers import assert_cells, assert_column_type, csv_text, report_
 
 # ---------------------------------------------------------------------------- wide
 
-KINDS = ["int16", "float64", "text", "bool", "date"]
+KINDS = ["int16", "float64", "text", "bool", "date", "category", "timestamp[ms]"]
 
 
 def _wide_value(kind, rng, i, j):
+    if i % 7 == 3 and j % 2:
+        return ""  # a null in every other column
     if kind == "int16":
         return {0: "-1000", 1: "1000"}.get(i, str(rng.randint(-1000, 1000)))
+    if kind == "category":
+        return rng.choice(["north", "south", "east", "west", f"c{j % 3}"])
+    if kind == "timestamp[ms]":
+        ms = rng.randint(0, 10**12)
+        return dt.datetime.fromtimestamp(ms // 1000, dt.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        ) + f".{ms % 1000:03d}"
     if kind == "float64":
         return "0.1234567890123" if i == 0 else repr(rng.uniform(-1e3, 1e3))
     if kind == "text":
@@ -27,12 +36,15 @@ def _wide_value(kind, rng, i, j):
 
 
 def test_1200_columns_by_50_rows(convert):
+    # Wide enough that each row group's columns are encoded one after another (past 256),
+    # in three row groups: every kind of column, nulls, categories with one vocabulary.
     rng = random.Random(1200)
     ncols, nrows = 1200, 50
     names = [f"c{j:04d}" for j in range(ncols)]
     kinds = [KINDS[j % len(KINDS)] for j in range(ncols)]
     rows = [[_wide_value(kinds[j], rng, i, j) for j in range(ncols)] for i in range(nrows)]
-    report, table = convert(csv_text(names, rows))
+    report, table = convert(csv_text(names, rows), "--row-group-rows", "20")
+    assert report["row_groups"] == 3
     assert table.num_columns == ncols
     assert table.column_names == names
     assert [c["name"] for c in report["columns"]] == names
@@ -42,25 +54,29 @@ def test_1200_columns_by_50_rows(convert):
         assert_cells(table, name, [r[j] for r in rows])
 
 
-def test_past_1024_dictionary_columns_those_with_most_distinct_values_are_plain(convert):
-    # The writer's dictionary tables cost ~72 KB a column up front, so only 1,024 columns
-    # get one: here the 650 columns of 2 values and the first 374 of 20 values; the other
-    # 276 columns of 20 values are written plain. Every cell still reads back.
+def test_a_wide_file_keeps_a_dictionary_in_every_column_and_reads_back(convert):
+    # Past 256 columns a row group's columns are encoded one after another, each writer
+    # open only while its column is: no column has to give up its dictionary to bound
+    # memory. 1,300 columns of 2 or 20 values over two row groups, every cell read back,
+    # every chunk dictionary-encoded, and the same values as a narrow file's columns.
     ncols, nrows, few = 1300, 40, 650
     names = [f"c{j:04d}" for j in range(ncols)]
     rows = [
         [str(i % 20) if j < ncols - few else str(i % 2) for j in range(ncols)]
         for i in range(nrows)
     ]
-    conv = convert.run(csv_text(names, rows))
+    conv = convert.run(csv_text(names, rows), "--row-group-rows", "25")
     assert conv.report["rows_written"] == nrows
     meta = pq.ParquetFile(conv.out_path).metadata
-    dictionary = [meta.row_group(0).column(j).has_dictionary_page for j in range(ncols)]
-    many = ncols - few
-    plain = set(range(1024 - few, many))
-    assert [j for j in range(ncols) if not dictionary[j]] == sorted(plain)
+    assert meta.num_row_groups == 2
+    for g in range(meta.num_row_groups):
+        plain = [j for j in range(ncols) if not meta.row_group(g).column(j).has_dictionary_page]
+        assert plain == [], f"row group {g}: columns without a dictionary {plain[:10]}"
+        assert [meta.row_group(g).column(j).path_in_schema for j in range(ncols)] == names
     for j, name in enumerate(names):
         assert_cells(conv.table, name, [r[j] for r in rows])
+    narrow = convert.run(csv_text(names[:3], [r[:3] for r in rows]))
+    assert narrow.table.schema == conv.table.select(names[:3]).schema
 
 
 # ------------------------------------------------------------------------ big field
