@@ -179,7 +179,9 @@ impl ColumnScan {
         self.distinct = match (self.distinct.take(), t.distinct) {
             (Some(mut a), Some(b)) => {
                 a.ints.extend(b.ints);
-                a.texts.extend(b.texts);
+                for (hash, v) in b.texts.iter() {
+                    a.texts.insert(hash, v);
+                }
                 (a.len() <= self.distinct_cap).then_some(a)
             }
             _ => None,
@@ -200,12 +202,18 @@ impl ColumnScan {
     /// distinct set, or drops the set past the cap.
     #[inline]
     pub fn note_text(&mut self, b: &[u8]) {
+        self.note_hashed_text(text_hash(b), b);
+    }
+
+    /// [`ColumnScan::note_text`] with the value's [`text_hash`] known.
+    #[inline]
+    fn note_hashed_text(&mut self, hash: u64, b: &[u8]) {
         if let Some(set) = &mut self.distinct {
-            if !set.texts.contains(b) {
+            if !set.texts.contains(hash, b) {
                 if set.len() >= self.distinct_cap || b.len() > MAX_CATEGORY_VALUE_BYTES {
                     self.distinct = None;
                 } else {
-                    set.texts.insert(b.into());
+                    set.texts.insert(hash, b);
                 }
             }
         }
@@ -353,7 +361,7 @@ pub enum Seen {
 #[derive(Clone, Debug, Default)]
 pub struct Distinct {
     pub ints: FxHashSet<i128>,
-    pub texts: FxHashSet<Box<[u8]>>,
+    pub texts: TextSet,
 }
 
 impl Distinct {
@@ -367,14 +375,99 @@ impl Distinct {
 
     fn ints_to_texts(&mut self) {
         for v in self.ints.drain() {
-            self.texts.insert(v.to_string().into_bytes().into());
+            let b = v.to_string();
+            self.texts.insert(text_hash(b.as_bytes()), b.as_bytes());
         }
     }
 
     /// The values as text.
     pub fn into_values(mut self) -> Vec<Box<[u8]>> {
         self.ints_to_texts();
-        self.texts.into_iter().collect()
+        self.texts.iter().map(|(_, v)| v.into()).collect()
+    }
+}
+
+/// The hash of a text value in the distinct sets.
+#[inline]
+pub fn text_hash(b: &[u8]) -> u64 {
+    FxBuildHasher.hash_one(b)
+}
+
+/// Whether two short values are equal, without a call to `memcmp`: the hashes matched
+/// already, so this is nearly always true, and most values are a few bytes long.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && if a.len() <= 16 {
+            a.iter().zip(b).all(|(x, y)| x == y)
+        } else {
+            a == b
+        }
+}
+
+/// A set of texts held in one buffer: no allocation per value (a float column allocated
+/// a thousand boxed values before its set reached the cap), and a value's whole hash is
+/// compared before its bytes.
+#[derive(Clone, Default)]
+pub struct TextSet {
+    bytes: Vec<u8>,
+    /// (hash, start in `bytes`, length) of each value.
+    table: HashTable<(u64, u32, u32)>,
+}
+
+/// The values, sorted: the same for the same values, whatever order they came in.
+impl std::fmt::Debug for TextSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut values: Vec<&[u8]> = self.iter().map(|(_, v)| v).collect();
+        values.sort();
+        f.debug_set()
+            .entries(values.iter().map(|v| String::from_utf8_lossy(v)))
+            .finish()
+    }
+}
+
+impl TextSet {
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    fn value(bytes: &[u8], start: u32, len: u32) -> &[u8] {
+        &bytes[start as usize..start as usize + len as usize]
+    }
+
+    /// Whether `b`, of [`text_hash`] `hash`, is in the set.
+    #[inline]
+    pub fn contains(&self, hash: u64, b: &[u8]) -> bool {
+        self.table
+            .find(hash, |&(h, s, l)| {
+                h == hash && same(Self::value(&self.bytes, s, l), b)
+            })
+            .is_some()
+    }
+
+    /// Adds `b`, of [`text_hash`] `hash`, unless it is in the set.
+    pub fn insert(&mut self, hash: u64, b: &[u8]) {
+        let TextSet { bytes, table } = self;
+        let entry = table.entry(
+            hash,
+            |&(h, s, l)| h == hash && same(Self::value(bytes, s, l), b),
+            |&(h, _, _)| h,
+        );
+        if let hashbrown::hash_table::Entry::Vacant(v) = entry {
+            v.insert((hash, bytes.len() as u32, b.len() as u32));
+            bytes.extend_from_slice(b);
+        }
+    }
+
+    /// The values, with their hashes.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &[u8])> + '_ {
+        self.table
+            .iter()
+            .map(|&(h, s, l)| (h, Self::value(&self.bytes, s, l)))
     }
 }
 
@@ -447,11 +540,11 @@ impl BatchDistinct {
             {
                 return
             }
-            Seen::Other => FxBuildHasher.hash_one(b),
+            Seen::Other => text_hash(b),
         };
         if self
             .table
-            .find(hash, |&(h, r)| h == hash && value_at(r as usize) == b)
+            .find(hash, |&(h, r)| h == hash && same(value_at(r as usize), b))
             .is_some()
         {
             return;
@@ -480,8 +573,8 @@ impl BatchDistinct {
         for v in self.ints {
             scan.note_int(v);
         }
-        for (_, row) in self.table {
-            scan.note_text(value_at(row as usize));
+        for (hash, row) in self.table {
+            scan.note_hashed_text(hash, value_at(row as usize));
         }
     }
 }
