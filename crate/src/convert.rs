@@ -57,10 +57,14 @@ struct ScanState {
     distinct_cap: usize,
     /// The first few distinct non-empty values of each column, for previews.
     samples: Vec<Vec<Box<[u8]>>>,
+    /// Sound rows looked at for samples so far.
+    sampled: usize,
 }
 
 /// Sample values kept per column for previews.
 const SAMPLES: usize = 5;
+/// Rows of the input looked at for them.
+const SAMPLE_ROWS: usize = 1000;
 
 impl ScanState {
     /// Sets up one statistics slot per column, once the first record says how many.
@@ -84,14 +88,18 @@ impl ScanState {
     }
 
     /// Keeps each column's first distinct values until every column has [`SAMPLES`]. Only
-    /// the first rows are looked at (a column of mostly empty fields may show fewer).
+    /// the first [`SAMPLE_ROWS`] rows are looked at (a column of mostly empty fields, or of
+    /// fewer distinct values, shows fewer).
     fn keep_samples(&mut self, batch: &Batch, sound: &[usize]) {
         let width = self.columns.len();
-        if self.samples.len() == width && self.samples.iter().all(|s| s.len() >= SAMPLES) {
+        let full = self.samples.len() == width && self.samples.iter().all(|s| s.len() >= SAMPLES);
+        if full || self.sampled >= SAMPLE_ROWS {
             return;
         }
         self.samples.resize_with(width, Vec::new);
-        for &i in sound.iter().take(1000) {
+        let rows = &sound[..sound.len().min(SAMPLE_ROWS - self.sampled)];
+        self.sampled += rows.len();
+        for &i in rows {
             for (c, kept) in self.samples.iter_mut().enumerate() {
                 let f = batch.field(i, c);
                 if kept.len() < SAMPLES && !f.is_empty() && !kept.iter().any(|k| **k == *f) {
@@ -278,6 +286,7 @@ impl Scanner {
                 // Distinct values are counted up to at least 1000 so reports can show them.
                 distinct_cap: opts.category_max.max(1000),
                 samples: Vec::new(),
+                sampled: 0,
             },
             started: Instant::now(),
         })

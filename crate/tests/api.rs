@@ -310,3 +310,19 @@ fn the_sniff_sample_does_not_depend_on_chunking() {
         assert_eq!(sniffed(chunk), whole, "fed in {chunk}-byte chunks");
     }
 }
+
+/// Previews show each column's first distinct values from the first 1,000 rows only, so a
+/// column with few values (or values that come late) costs no look at every later batch.
+#[test]
+fn samples_are_the_first_distinct_values_of_the_first_thousand_rows() {
+    let mut text = String::from("few,late,many\n");
+    for i in 0..40_000 {
+        let late = if i < 1000 { "" } else { "x" };
+        text.push_str(&format!("{},{late},{}\n", i % 3, 40_000 - i));
+    }
+    let inf = inspect(Cursor::new(text), &Options::default()).unwrap();
+    let samples: Vec<&Vec<String>> = inf.columns.iter().map(|c| &c.samples).collect();
+    assert_eq!(samples[0], &["0", "1", "2"]);
+    assert!(samples[1].is_empty(), "{:?}", samples[1]);
+    assert_eq!(samples[2], &["40000", "39999", "39998", "39997", "39996"]);
+}
