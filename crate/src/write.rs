@@ -10,7 +10,7 @@
 //! its columns encoded at the row group's end, one writer per thread at a time.
 
 use crate::dictionary::DictionaryChunk;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::options::{Codec, Options};
 use arrow_array::ArrayRef;
 use arrow_schema::{DataType, FieldRef, Schema, SchemaRef};
@@ -50,7 +50,6 @@ pub fn compression(opts: &Options) -> Result<Compression> {
 pub struct ParquetSink<W: Write + Send> {
     writer: SerializedFileWriter<Counting<W>>,
     factory: ArrowRowGroupWriterFactory,
-    schema: SchemaRef,
     columns: Columns,
     /// Column writers of the row group being written (narrow schemas).
     open: Option<Vec<ColumnSink>>,
@@ -69,6 +68,10 @@ enum ColumnSink {
     Arrow(ArrowColumnWriter),
     Category(DictionaryChunk),
 }
+
+/// Past this many columns, a row group's columns are encoded one after another at its end
+/// (see the module's note).
+pub const WIDE_COLUMNS: usize = 256;
 
 /// The dictionary page limit of a text column with many distinct values (the writer's
 /// default is 1 MiB): a vocabulary of thousands of short texts still fits.
@@ -113,9 +116,7 @@ impl Columns {
         let writer = factory.create_column_writers(group)?.pop();
         writer
             .map(ColumnSink::Arrow)
-            .ok_or(crate::error::Error::State(
-                "a one-column schema gave no column writer",
-            ))
+            .ok_or(Error::State("a one-column schema gave no column writer"))
     }
 }
 
@@ -141,10 +142,6 @@ impl ColumnSink {
         })
     }
 }
-
-/// Past this many columns, a row group's columns are encoded one after another at its end
-/// (see the module's note).
-pub const WIDE_COLUMNS: usize = 256;
 
 #[allow(clippy::large_enum_variant)]
 enum ColumnDone {
@@ -211,7 +208,7 @@ impl<W: Write + Send> ParquetSink<W> {
         let schema_len = schema.fields().len();
         Ok(ParquetSink {
             columns: Columns {
-                schema: schema.clone(),
+                schema,
                 parquet_schema: Arc::new(parquet_schema),
                 compression: codec,
                 statistics: opts.statistics,
@@ -219,7 +216,6 @@ impl<W: Write + Send> ParquetSink<W> {
             },
             writer,
             factory,
-            schema,
             open: None,
             held: None,
             groups: 0,
@@ -227,10 +223,11 @@ impl<W: Write + Send> ParquetSink<W> {
         })
     }
 
-    /// Encodes a batch of rows into the open row group, each column on its own task.
+    /// Encodes a batch of rows into the open row group, each column on its own task (a
+    /// wide schema's are held until the row group ends).
     /// `columns[c]` holds column `c`'s arrays, in row order.
     pub fn write_batch(&mut self, columns: Vec<Vec<ArrayRef>>) -> Result<()> {
-        if self.schema.fields().len() > WIDE_COLUMNS {
+        if self.columns.schema.fields().len() > WIDE_COLUMNS {
             let held = self
                 .held
                 .get_or_insert_with(|| vec![Vec::new(); columns.len()]);
@@ -243,7 +240,7 @@ impl<W: Write + Send> ParquetSink<W> {
             let arrow = self.factory.create_column_writers(self.groups)?;
             let sinks = arrow
                 .into_iter()
-                .zip(self.schema.fields())
+                .zip(self.columns.schema.fields())
                 .enumerate()
                 .map(|(i, (w, field))| match field.data_type() {
                     DataType::Dictionary(..) => Ok(ColumnSink::Category(self.columns.category(i)?)),
@@ -255,7 +252,7 @@ impl<W: Write + Send> ParquetSink<W> {
         let Some(writers) = self.open.as_mut() else {
             return Ok(());
         };
-        let fields = self.schema.fields();
+        let fields = self.columns.schema.fields();
         // Our columns are flat: one Parquet leaf per Arrow column.
         writers
             .par_iter_mut()
