@@ -16,7 +16,7 @@ use crate::options::{BadRows, Encoding, Options, TypeOverride};
 use crate::parse::Record;
 use crate::report::{ColumnReport, DialectReport, Phase, Progress, Report, Timings};
 use crate::rows::{self, RowReader};
-use crate::scan::{BatchDistinct, ColumnScan, Tokens};
+use crate::scan::{BatchDistinct, ColumnScan, Seen, Tokens};
 use crate::text::{decode_field, is_utf8};
 use crate::value;
 use crate::write::ParquetSink;
@@ -157,7 +157,8 @@ impl ScanState {
                 let mut ok = true;
                 for &i in rows {
                     let f = batch.field(i, c);
-                    observe_field(&mut scan, f, settled, tokens, check_utf8, &mut ok);
+                    let seen = observe_field(&mut scan, f, settled, tokens, check_utf8, &mut ok);
+                    scan.note(f, seen);
                 }
                 (c, scan, ok)
             })
@@ -170,8 +171,9 @@ impl ScanState {
 }
 
 /// One field for the scan: its UTF-8 checked while `check_utf8` (clearing `utf8_ok` if
-/// invalid), and observed, or for a column already settled only counted if empty (a settled
-/// column's empty fields are still its nulls).
+/// invalid), and observed but for the distinct set, or for a column already settled only
+/// counted if empty (a settled column's empty fields are still its nulls). Returns what
+/// the field is for the distinct set (nothing, for a settled column: it keeps none).
 #[inline]
 fn observe_field(
     scan: &mut ColumnScan,
@@ -180,15 +182,15 @@ fn observe_field(
     tokens: &Tokens,
     check_utf8: bool,
     utf8_ok: &mut bool,
-) {
+) -> Seen {
     if check_utf8 && *utf8_ok && !f.is_ascii() {
         *utf8_ok = is_utf8(f, true);
     }
     if !settled {
-        scan.observe(f, tokens);
-    } else if f.is_empty() {
-        scan.empty += 1;
+        return scan.observe_kind(f, tokens);
     }
+    scan.empty += u64::from(f.is_empty());
+    Seen::Empty
 }
 
 /// Forks of a scan's columns, to observe a whole batch on the thread that parsed it.
@@ -226,14 +228,7 @@ impl PieceFork {
             let columns = columns.iter_mut().zip(&mut distinct).zip(&self.settled);
             for (c, ((scan, distinct), &settled)) in columns.enumerate() {
                 let f = batch.field(i, c);
-                if check_utf8 && utf8_ok && !f.is_ascii() {
-                    utf8_ok = is_utf8(f, true);
-                }
-                if settled {
-                    scan.empty += u64::from(f.is_empty());
-                    continue;
-                }
-                let seen = scan.observe_kind(f, &self.tokens);
+                let seen = observe_field(scan, f, settled, &self.tokens, check_utf8, &mut utf8_ok);
                 if let Some(d) = distinct {
                     d.note(f, seen, i, |r| batch.field(r, c));
                 }

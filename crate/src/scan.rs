@@ -1,7 +1,7 @@
 //! Per-column statistics of the first pass. A column starts as "could be anything" and each
 //! value strikes out the types it does not fit; once only text is left, values are no longer
-//! classified at all. Nothing here allocates per value except the distinct-value set, which
-//! stops at a cap.
+//! classified at all. Nothing here allocates per value: the distinct-value set keeps integers
+//! as numbers and texts in one buffer, and stops at a cap.
 
 use crate::value::{self, DateFormat};
 use hashbrown::HashTable;
@@ -191,7 +191,14 @@ impl ColumnScan {
 
     #[inline]
     pub fn observe(&mut self, b: &[u8], tokens: &Tokens) {
-        match self.observe_kind(b, tokens) {
+        let seen = self.observe_kind(b, tokens);
+        self.note(b, seen);
+    }
+
+    /// Adds value `b`, which [`ColumnScan::observe_kind`] saw as `seen`, to the distinct set.
+    #[inline]
+    pub fn note(&mut self, b: &[u8], seen: Seen) {
+        match seen {
             Seen::Empty => {}
             Seen::Int(v) => self.note_int(v),
             Seen::Other => self.note_text(b),
@@ -201,7 +208,7 @@ impl ColumnScan {
     /// Adds a value that is not a canonical integer of a column that may be integer to the
     /// distinct set, or drops the set past the cap.
     #[inline]
-    pub fn note_text(&mut self, b: &[u8]) {
+    fn note_text(&mut self, b: &[u8]) {
         self.note_hashed_text(text_hash(b), b);
     }
 
@@ -222,7 +229,7 @@ impl ColumnScan {
     /// Adds an integer to the distinct set: as a number while the column may be integer,
     /// else as its text.
     #[inline]
-    pub fn note_int(&mut self, v: i128) {
+    fn note_int(&mut self, v: i128) {
         if self.mask & bits::INT == 0 {
             self.note_text(v.to_string().as_bytes());
         } else if let Some(set) = &mut self.distinct {

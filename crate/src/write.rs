@@ -19,7 +19,7 @@ use parquet::arrow::arrow_writer::{
 };
 use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter};
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
-use parquet::file::metadata::{KeyValue, RowGroupMetaData};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesPtr};
 use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::types::{ColumnPath, SchemaDescPtr};
@@ -143,6 +143,27 @@ impl ColumnSink {
     }
 }
 
+/// A column of the row group being closed: its open writer (narrow schemas), or its index
+/// and arrays (wide schemas), which get a writer of their own now.
+#[allow(clippy::large_enum_variant)]
+enum Unfinished {
+    Open(ColumnSink),
+    Held((usize, Vec<ArrayRef>)),
+}
+
+impl Unfinished {
+    fn finish(self, columns: &Columns, group: usize) -> Result<ColumnDone> {
+        match self {
+            Unfinished::Open(w) => w.close(),
+            Unfinished::Held((i, arrays)) => {
+                let mut w = columns.column_alone(i, group)?;
+                w.write(&columns.schema.fields()[i], arrays)?;
+                w.close()
+            }
+        }
+    }
+}
+
 #[allow(clippy::large_enum_variant)]
 enum ColumnDone {
     Arrow(ArrowColumnChunk),
@@ -261,56 +282,39 @@ impl<W: Write + Send> ParquetSink<W> {
         Ok(())
     }
 
-    /// Closes the open row group: its column chunks are finished in parallel and appended.
+    /// Closes the open row group: its column chunks are finished in parallel and appended,
+    /// a window of columns at a time (every closed chunk waits in memory until it is
+    /// appended: for 32,768 columns of 3 rows, mostly metadata, 100 MB at once).
     pub fn end_row_group(&mut self) -> Result<()> {
-        if let Some(held) = self.held.take() {
-            // A window of columns at a time: every closed chunk waits in memory until it is
-            // appended (for 32,768 columns of 3 rows, mostly metadata: 100 MB at once).
-            let (columns, group) = (&self.columns, self.groups);
-            let mut rg = self.writer.next_row_group()?;
-            let mut held = held.into_iter().enumerate();
-            loop {
-                let window: Vec<_> = held.by_ref().take(WIDE_COLUMNS).collect();
-                if window.is_empty() {
-                    break;
-                }
-                let chunks: Vec<ColumnDone> = window
-                    .into_par_iter()
-                    .map(|(i, arrays)| {
-                        let mut w = columns.column_alone(i, group)?;
-                        w.write(&columns.schema.fields()[i], arrays)?;
-                        w.close()
-                    })
-                    .collect::<Result<_>>()?;
-                for chunk in chunks {
-                    chunk.append_to(&mut rg)?;
-                }
-            }
-            let meta = rg.close()?;
-            self.count_row_group(&meta);
-            return Ok(());
-        }
-        let Some(writers) = self.open.take() else {
+        let columns: Vec<Unfinished> = if let Some(held) = self.held.take() {
+            held.into_iter().enumerate().map(Unfinished::Held).collect()
+        } else if let Some(open) = self.open.take() {
+            open.into_iter().map(Unfinished::Open).collect()
+        } else {
             return Ok(());
         };
-        let chunks: Vec<ColumnDone> = writers
-            .into_par_iter()
-            .map(ColumnSink::close)
-            .collect::<Result<_>>()?;
+        let (layout, group) = (&self.columns, self.groups);
         let mut rg = self.writer.next_row_group()?;
-        for chunk in chunks {
-            chunk.append_to(&mut rg)?;
+        let mut columns = columns.into_iter();
+        loop {
+            let window: Vec<Unfinished> = columns.by_ref().take(WIDE_COLUMNS).collect();
+            if window.is_empty() {
+                break;
+            }
+            let chunks: Vec<ColumnDone> = window
+                .into_par_iter()
+                .map(|c| c.finish(layout, group))
+                .collect::<Result<_>>()?;
+            for chunk in chunks {
+                chunk.append_to(&mut rg)?;
+            }
         }
         let meta = rg.close()?;
-        self.count_row_group(&meta);
-        Ok(())
-    }
-
-    fn count_row_group(&mut self, meta: &RowGroupMetaData) {
         for (bytes, chunk) in self.column_bytes.iter_mut().zip(meta.columns()) {
             *bytes += chunk.compressed_size().max(0) as u64;
         }
         self.groups += 1;
+        Ok(())
     }
 
     pub fn row_groups(&self) -> usize {

@@ -27,7 +27,7 @@ use parquetry::{Options, StreamConverter};
 static A: CountingAlloc = CountingAlloc;
 
 #[test]
-fn awkward_feeding_keeps_memory_small() {
+fn awkward_inputs_keep_memory_small() {
     many_tiny_pieces();
     stream_sample_in_one_byte_chunks();
     a_wide_file_of_few_rows();

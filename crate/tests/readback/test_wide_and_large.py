@@ -58,7 +58,7 @@ def test_a_wide_file_keeps_a_dictionary_in_every_column_and_reads_back(convert):
     # Past 256 columns a row group's columns are encoded one after another, each writer
     # open only while its column is: no column has to give up its dictionary to bound
     # memory. 1,300 columns of 2 or 20 values over two row groups, every cell read back,
-    # every chunk dictionary-encoded, and the same values as a narrow file's columns.
+    # every chunk dictionary-encoded, and the same types as a narrow file's columns.
     ncols, nrows, few = 1300, 40, 650
     names = [f"c{j:04d}" for j in range(ncols)]
     rows = [
