@@ -30,24 +30,39 @@ pub fn is_ascii(bytes: &[u8]) -> bool {
     }) && rest.is_ascii()
 }
 
-#[derive(Default)]
 pub struct Batch {
     bytes: Vec<u8>,
     /// Field ends relative to their record's first byte, as the parser gives them.
     ends: Vec<usize>,
     rows: Vec<Row>,
+    /// Rows with a problem, and the fewest and most fields of a row: whether every row is
+    /// sound is known without a look at each.
+    problems: usize,
+    fields: (usize, usize),
+    /// The sum of [`Batch::text_bytes`] over the rows.
+    text_bytes: usize,
     /// What a pass made of the batch on the thread that parsed it (see
     /// [`crate::rows::PieceWork`]), for the pass to take when it processes the batch.
     pub findings: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
+impl Default for Batch {
+    fn default() -> Batch {
+        Batch::with_capacity(0, 0, 0)
+    }
+}
+
 impl Batch {
-    /// An empty batch with room for about `bytes` of fields.
-    pub fn with_capacity(bytes: usize) -> Batch {
+    /// An empty batch with room for `bytes` of fields in `rows` rows of `fields` fields in
+    /// all: a batch grown a row at a time would copy itself over and over.
+    pub fn with_capacity(bytes: usize, rows: usize, fields: usize) -> Batch {
         Batch {
             bytes: Vec::with_capacity(bytes),
-            ends: Vec::with_capacity(bytes / 8),
-            rows: Vec::with_capacity(bytes / 64),
+            ends: Vec::with_capacity(fields),
+            rows: Vec::with_capacity(rows),
+            problems: 0,
+            fields: (usize::MAX, 0),
+            text_bytes: 0,
             findings: None,
         }
     }
@@ -64,6 +79,9 @@ impl Batch {
             gap: r.gap(),
             problem: r.problem,
         });
+        self.problems += usize::from(r.problem.is_some());
+        self.fields = (self.fields.0.min(r.len()), self.fields.1.max(r.len()));
+        self.text_bytes += self.text_bytes(self.rows.len() - 1);
     }
 
     pub fn len(&self) -> usize {
@@ -90,7 +108,16 @@ impl Batch {
         self.bytes.clear();
         self.ends.clear();
         self.rows.clear();
+        (self.problems, self.fields, self.text_bytes) = (0, (usize::MAX, 0), 0);
         self.findings = None;
+    }
+
+    /// The sum of [`Batch::text_bytes`] over `rows`.
+    pub fn text_bytes_of(&self, rows: std::ops::Range<usize>) -> usize {
+        if rows == (0..self.rows.len()) {
+            return self.text_bytes;
+        }
+        rows.map(|i| self.text_bytes(i)).sum()
     }
 
     /// The CSV text row `i` stands for, quotes aside: its fields and a delimiter or line
@@ -136,10 +163,23 @@ impl Batch {
         self.bytes.get(r.base + start..r.base + end).unwrap_or(&[])
     }
 
+    /// Whether every row is whole and of the expected width (or there are none).
+    pub fn all_sound(&self, width: usize) -> bool {
+        self.rows.is_empty() || self.problems == 0 && self.fields == (width, width)
+    }
+
+    /// Whether row `i` is whole and of the expected width.
+    pub fn is_sound(&self, i: usize, width: usize) -> bool {
+        self.rows[i].problem.is_none() && self.rows[i].fields == width
+    }
+
     /// Rows that are whole and of the expected width: the ones worth looking at per field.
     pub fn sound_rows(&self, width: usize) -> Vec<usize> {
+        if self.all_sound(width) {
+            return (0..self.rows.len()).collect();
+        }
         (0..self.rows.len())
-            .filter(|&i| self.rows[i].problem.is_none() && self.rows[i].fields == width)
+            .filter(|&i| self.is_sound(i, width))
             .collect()
     }
 }
@@ -155,6 +195,39 @@ mod tests {
         b.push(&Record::new(2, b"abc", &[2, 3], 0, None));
         assert_eq!((b.text_bytes(0), b.text_bytes(1)), (5, 5));
         assert_eq!((b.field(0, 1), b.field(1, 1)), (&b"c"[..], &b"c"[..]));
+    }
+
+    #[test]
+    fn what_a_batch_keeps_in_sums_matches_a_look_at_each_row() {
+        use crate::error::RejectKind;
+        use crate::parse::Record;
+        let rows: [(&[u8], &[usize], usize, _); 4] = [
+            (b"ab,c", &[2, 4], 1, None),
+            (b"xyz", &[1, 3], 0, None),
+            (b"q", &[1], 0, None),
+            (b"r,s", &[1, 3], 1, Some((RejectKind::NulByte, Some(1)))),
+        ];
+        for n in 0..=rows.len() {
+            let mut b = super::Batch::default();
+            for (i, &(bytes, ends, gap, problem)) in rows[..n].iter().enumerate() {
+                b.push(&Record::new(i as u64 + 1, bytes, ends, gap, problem));
+            }
+            for width in [1, 2] {
+                let each: Vec<usize> = (0..n).filter(|&i| b.is_sound(i, width)).collect();
+                assert_eq!(b.sound_rows(width), each, "{n} rows, width {width}");
+                assert_eq!(
+                    b.all_sound(width),
+                    each.len() == n,
+                    "{n} rows, width {width}"
+                );
+            }
+            let each: usize = (0..n).map(|i| b.text_bytes(i)).sum();
+            assert_eq!(b.text_bytes_of(0..n), each);
+            assert_eq!(
+                b.text_bytes_of(1.min(n)..n),
+                each - b.text_bytes_of(0..1.min(n))
+            );
+        }
     }
 
     #[test]

@@ -547,12 +547,15 @@ impl<W: Write + Send> ConvertState<W> {
             let mut end = batch.len().min(start + room);
             // A row group ends at the row that brings it to its byte limit, not where the
             // batch happens to end: batches depend on how the input was chunked.
-            let mut bytes = self.group_bytes;
-            for i in start..end {
-                bytes += batch.text_bytes(i);
-                if bytes >= self.opts.row_group_bytes {
-                    end = i + 1;
-                    break;
+            let mut bytes = self.group_bytes + batch.text_bytes_of(start..end);
+            if bytes >= self.opts.row_group_bytes {
+                bytes = self.group_bytes;
+                for i in start..end {
+                    bytes += batch.text_bytes(i);
+                    if bytes >= self.opts.row_group_bytes {
+                        end = i + 1;
+                        break;
+                    }
                 }
             }
             self.process_rows(batch, start..end)?;
@@ -571,11 +574,16 @@ impl<W: Write + Send> ConvertState<W> {
     /// value that does not fit is taken out and the rows converted again without it, so the
     /// columns and their statistics hold exactly the rows written.
     fn process_rows(&mut self, batch: &Batch, range: std::ops::Range<usize>) -> Result<()> {
-        let mut rejected: Vec<(usize, Rejection)> = range
-            .clone()
-            .filter_map(|i| self.structural_rejection(&batch.record(i)).map(|r| (i, r)))
-            .collect();
-        let mut sound = batch.sound_rows(self.inf.width);
+        let width = self.inf.width;
+        let mut rejected: Vec<(usize, Rejection)> = match batch.all_sound(width) {
+            true => Vec::new(),
+            false => range
+                .clone()
+                .filter(|&i| !batch.is_sound(i, width))
+                .filter_map(|i| self.structural_rejection(&batch.record(i)).map(|r| (i, r)))
+                .collect(),
+        };
+        let mut sound = batch.sound_rows(width);
         sound.retain(|i| range.contains(i));
         let enc = self.inf.encoding;
         // Stream mode: categories met for the first time join the vocabulary, in row order,

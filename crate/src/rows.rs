@@ -298,12 +298,14 @@ impl RowReader {
         let mut jobs = Vec::with_capacity(pieces.len());
         let (mut start, mut line) = (0, self.pending_line);
         for (i, p) in pieces.iter().enumerate() {
-            // A fresh batch is sized for its piece: growing it would copy it over and over.
-            let room = p.end - start + p.end.saturating_sub(start) / 8;
+            // A fresh batch is sized for its piece (its records are at most its lines, plus
+            // a last one cut short): growing it would copy it over and over.
+            let rows = p.lines as usize + 1;
+            let width = self.width.unwrap_or(1);
             let batch = self
                 .spare
                 .pop()
-                .unwrap_or_else(|| Batch::with_capacity(room));
+                .unwrap_or_else(|| Batch::with_capacity(p.end - start, rows, rows * width));
             let piece_last = last && i + 1 == pieces.len();
             jobs.push((start..p.end, line, piece_last, batch));
             start = p.end;
