@@ -88,10 +88,12 @@ pub fn parse_cell(
         // The first pass saw this very text and found it a float or a null token. A plain
         // decimal's value is then Rust's parse alone, without our grammar's check and digit
         // counts (the two accept the same plain decimals); other forms take the long way.
-        Kind::Float32 if scanned && value::plain_decimal_start(b) => parse_std::<f32>(b, ascii)
+        Kind::Float32 if scanned && value::plain_decimal_start(b) => value::fast_f32(b)
+            .or_else(|| parse_std::<f32>(b, ascii))
             .map(Cell::F32)
             .ok_or_else(|| "is not a number".into()),
-        Kind::Float64 if scanned && value::plain_decimal_start(b) => parse_std::<f64>(b, ascii)
+        Kind::Float64 if scanned && value::plain_decimal_start(b) => value::fast_f64(b)
+            .or_else(|| parse_std::<f64>(b, ascii))
             .map(Cell::F64)
             .ok_or_else(|| "is not a number".into()),
         Kind::Float32 | Kind::Float64 => {

@@ -256,7 +256,11 @@ pub fn parse_float(b: &[u8]) -> Option<FloatValue> {
     }
     // SAFETY: every byte was checked above to be an ASCII digit, sign, point or exponent mark.
     let text = unsafe { std::str::from_utf8_unchecked(b) };
-    let value: f64 = text.parse().ok()?;
+    let value: f64 = match has_exp {
+        false => fast_f64(b),
+        true => None,
+    }
+    .or_else(|| text.parse().ok())?;
     let decimals = if has_exp { 0 } else { frac_digits as u32 };
     let frac_start = int_digits + usize::from(body.get(int_digits) == Some(&b'.'));
     let sig_digits = sig_digits(
@@ -284,7 +288,63 @@ pub fn plain_decimal_start(b: &[u8]) -> bool {
 
 /// Parses the float32 value of a text already accepted by [`parse_float`].
 pub fn parse_f32(b: &[u8]) -> Option<f32> {
-    std::str::from_utf8(b).ok()?.parse().ok()
+    fast_f32(b).or_else(|| std::str::from_utf8(b).ok()?.parse().ok())
+}
+
+/// `-?digits[.digits]` with at most 19 digits: (negative, the digits as one integer, digits
+/// after the point). Anything else (an exponent, a sign but `-`, no digit) is `None`.
+fn plain_decimal(b: &[u8]) -> Option<(bool, u64, usize)> {
+    let (neg, body) = match b.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, b),
+    };
+    if body.len() > 20 {
+        return None;
+    }
+    let (mut m, mut point) = (0u64, None);
+    for (i, &c) in body.iter().enumerate() {
+        match c {
+            // 19 digits cannot overflow; more are turned away below.
+            b'0'..=b'9' => m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0')),
+            b'.' if point.is_none() => point = Some(i),
+            _ => return None,
+        }
+    }
+    let digits = body.len() - usize::from(point.is_some());
+    if digits == 0 || digits > 19 {
+        return None;
+    }
+    Some((neg, m, point.map_or(0, |p| body.len() - p - 1)))
+}
+
+/// Powers of ten that float64 (float32) holds exactly.
+const POW10_F64: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+const POW10_F32: [f32; 11] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+
+/// The float64 value of a plain decimal whose digits make an integer float64 holds exactly,
+/// with at most 22 after the point: that integer divided by an exact power of ten, one
+/// correctly rounded division (Clinger's fast path). Rust's parser takes the same path for
+/// these, after a general parse that costs more than the division.
+pub fn fast_f64(b: &[u8]) -> Option<f64> {
+    let (neg, m, frac) = plain_decimal(b)?;
+    if m > 1 << 53 || frac >= POW10_F64.len() {
+        return None;
+    }
+    let v = m as f64 / POW10_F64[frac];
+    Some(if neg { -v } else { v })
+}
+
+/// [`fast_f64`] for float32: at most 2^24 as digits, and 10 after the point.
+pub fn fast_f32(b: &[u8]) -> Option<f32> {
+    let (neg, m, frac) = plain_decimal(b)?;
+    if m > 1 << 24 || frac >= POW10_F32.len() {
+        return None;
+    }
+    let v = m as f32 / POW10_F32[frac];
+    Some(if neg { -v } else { v })
 }
 
 /// `true`/`false` in any case.
@@ -692,6 +752,40 @@ mod tests {
         assert!(parse_timestamp(b"2024-01-01T10:00Z").unwrap().has_offset);
         assert!(parse_timestamp(b"2024-01-01").is_none());
         assert!(parse_timestamp(b"2024-01-01T10:00+2").is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        /// The fast path for plain decimals gives Rust's parse, bit for bit, or nothing.
+        #[test]
+        fn plain_decimals_take_the_fast_path_to_the_same_value(
+            neg in proptest::bool::ANY,
+            int in "[0-9]{0,20}",
+            frac in proptest::option::of("[0-9]{0,24}"),
+            junk in proptest::option::of("[-+.eE_a ]"),
+            at in 0usize..48,
+        ) {
+            let mut text = format!("{}{int}", if neg { "-" } else { "" });
+            if let Some(f) = &frac {
+                text = format!("{text}.{f}");
+            }
+            if let Some(j) = &junk {
+                text.insert_str(at.min(text.len()), j);
+            }
+            let std64: Option<f64> = text.parse().ok();
+            let std32: Option<f32> = text.parse().ok();
+            if let Some(v) = fast_f64(text.as_bytes()) {
+                proptest::prop_assert_eq!(Some(v.to_bits()), std64.map(f64::to_bits), "{}", text);
+            }
+            if let Some(v) = fast_f32(text.as_bytes()) {
+                proptest::prop_assert_eq!(Some(v.to_bits()), std32.map(f32::to_bits), "{}", text);
+            }
+            // Short plain decimals do take it.
+            let digits = int.len() + frac.as_ref().map_or(0, String::len);
+            if junk.is_none() && (1..=15).contains(&digits) && frac.as_ref().map_or(0, String::len) <= 22 {
+                proptest::prop_assert!(fast_f64(text.as_bytes()).is_some(), "{}", text);
+            }
+        }
     }
 
     proptest::proptest! {
