@@ -9,16 +9,23 @@ pub const BATCH_ROWS: usize = 16 * 1024;
 /// Field bytes per batch, at most (wide or long-text files reach this before the row cap).
 pub const BATCH_BYTES: usize = 4 << 20;
 
+/// A row, in 40 bytes: a batch of short rows is mostly these.
 struct Row {
     line: u64,
     /// Offset of the record's first byte in `bytes`, and of its first field end in `ends`.
     base: usize,
     first_end: usize,
     fields: usize,
-    /// Bytes between fields (see [`Record::gap`]).
-    gap: usize,
-    problem: Option<(RejectKind, Option<usize>)>,
+    /// Bytes between fields (see [`Record::gap`]): 0 or 1.
+    gap: u8,
+    /// The row's problem is in [`Batch::problems`].
+    problem: bool,
 }
+
+const _: () = assert!(std::mem::size_of::<Row>() <= 40);
+
+/// The problem of a row, by the row's index: few rows have one.
+type Problem = (usize, (RejectKind, Option<usize>));
 
 /// `bytes.is_ascii()`, 64 bytes at a time: an OR of eight words per block, which beats the
 /// standard library's early-exit loop, in wasm most of all (a batch is almost always ASCII).
@@ -35,9 +42,10 @@ pub struct Batch {
     /// Field ends relative to their record's first byte, as the parser gives them.
     ends: Vec<usize>,
     rows: Vec<Row>,
-    /// Rows with a problem, and the fewest and most fields of a row: whether every row is
-    /// sound is known without a look at each.
-    problems: usize,
+    /// Rows with a problem, in row order.
+    problems: Vec<Problem>,
+    /// The fewest and most fields of a row: with `problems`, whether every row is sound is
+    /// known without a look at each.
     fields: (usize, usize),
     /// The sum of [`Batch::text_bytes`] over the rows.
     text_bytes: usize,
@@ -60,7 +68,7 @@ impl Batch {
             bytes: Vec::with_capacity(bytes),
             ends: Vec::with_capacity(fields),
             rows: Vec::with_capacity(rows),
-            problems: 0,
+            problems: Vec::new(),
             fields: (usize::MAX, 0),
             text_bytes: 0,
             findings: None,
@@ -76,10 +84,12 @@ impl Batch {
             base,
             first_end,
             fields: r.len(),
-            gap: r.gap(),
-            problem: r.problem,
+            gap: r.gap() as u8,
+            problem: r.problem.is_some(),
         });
-        self.problems += usize::from(r.problem.is_some());
+        if let Some(p) = r.problem {
+            self.problems.push((self.rows.len() - 1, p));
+        }
         self.fields = (self.fields.0.min(r.len()), self.fields.1.max(r.len()));
         self.text_bytes += self.text_bytes(self.rows.len() - 1);
     }
@@ -108,7 +118,8 @@ impl Batch {
         self.bytes.clear();
         self.ends.clear();
         self.rows.clear();
-        (self.problems, self.fields, self.text_bytes) = (0, (usize::MAX, 0), 0);
+        self.problems.clear();
+        (self.fields, self.text_bytes) = ((usize::MAX, 0), 0);
         self.findings = None;
     }
 
@@ -145,8 +156,8 @@ impl Batch {
             r.line,
             &self.bytes[r.base..r.base + len],
             ends,
-            r.gap,
-            r.problem,
+            usize::from(r.gap),
+            self.problem(i),
         )
     }
 
@@ -158,19 +169,28 @@ impl Batch {
         let start = if col == 0 {
             0
         } else {
-            self.ends[r.first_end + col - 1] + r.gap
+            self.ends[r.first_end + col - 1] + usize::from(r.gap)
         };
         self.bytes.get(r.base + start..r.base + end).unwrap_or(&[])
     }
 
+    /// What rejects row `i` as a whole, if anything.
+    fn problem(&self, i: usize) -> Option<(RejectKind, Option<usize>)> {
+        if !self.rows[i].problem {
+            return None;
+        }
+        let at = self.problems.binary_search_by_key(&i, |p| p.0).ok()?;
+        Some(self.problems[at].1)
+    }
+
     /// Whether every row is whole and of the expected width (or there are none).
     pub fn all_sound(&self, width: usize) -> bool {
-        self.rows.is_empty() || self.problems == 0 && self.fields == (width, width)
+        self.rows.is_empty() || self.problems.is_empty() && self.fields == (width, width)
     }
 
     /// Whether row `i` is whole and of the expected width.
     pub fn is_sound(&self, i: usize, width: usize) -> bool {
-        self.rows[i].problem.is_none() && self.rows[i].fields == width
+        !self.rows[i].problem && self.rows[i].fields == width
     }
 
     /// Rows that are whole and of the expected width: the ones worth looking at per field.
@@ -220,6 +240,9 @@ mod tests {
                     each.len() == n,
                     "{n} rows, width {width}"
                 );
+            }
+            for (i, row) in rows[..n].iter().enumerate() {
+                assert_eq!(b.record(i).problem, row.3, "row {i}");
             }
             let each: usize = (0..n).map(|i| b.text_bytes(i)).sum();
             assert_eq!(b.text_bytes_of(0..n), each);
