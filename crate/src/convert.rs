@@ -42,7 +42,6 @@ fn ms_since(t: Instant) -> f64 {
 pub struct Scanner {
     opts: Options,
     reader: RowReader,
-    ready: Vec<Batch>,
     st: ScanState,
     started: Instant,
 }
@@ -272,7 +271,6 @@ impl Scanner {
         Ok(Scanner {
             opts: opts.clone(),
             reader: RowReader::sniffing(opts),
-            ready: Vec::new(),
             st: ScanState {
                 columns: Vec::new(),
                 tokens: Arc::new(Tokens::new(&opts.null_tokens)),
@@ -326,11 +324,11 @@ impl Scanner {
         });
         let _ = rows::step(
             &mut self.reader,
-            &mut self.ready,
             &mut self.st,
             chunk,
             last,
             work.as_ref().map(|w| w as rows::PieceWork<'_>),
+            ScanState::start,
             |st, b| {
                 st.process(b, encoding);
                 Ok(())
@@ -342,8 +340,7 @@ impl Scanner {
     fn drain(&mut self) {
         self.st.start(&self.reader);
         let encoding = self.reader.encoding();
-        let mut batches = std::mem::take(&mut self.ready);
-        batches.append(&mut self.reader.take_all());
+        let mut batches = self.reader.take_all();
         for batch in &mut batches {
             self.st.process(batch, encoding);
         }
@@ -437,7 +434,6 @@ impl Scanner {
 /// Pass 2: conversion with known types, writing Parquet row group by row group.
 pub struct Converter<W: Write + Send> {
     reader: RowReader,
-    ready: Vec<Batch>,
     st: ConvertState<W>,
 }
 
@@ -475,7 +471,6 @@ impl<W: Write + Send> Converter<W> {
         let written = vec![Written::default(); inference.columns.len()];
         Ok(Converter {
             reader: RowReader::known(&inference.dialect, inference.encoding, opts),
-            ready: Vec::new(),
             st: ConvertState {
                 tokens: Tokens::new(&opts.null_tokens),
                 inf: inference,
@@ -496,11 +491,11 @@ impl<W: Write + Send> Converter<W> {
     pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
         rows::step(
             &mut self.reader,
-            &mut self.ready,
             &mut self.st,
             chunk,
             false,
             None,
+            |_, _| {},
             |st, b| st.process(b),
         )
     }
@@ -522,15 +517,14 @@ impl<W: Write + Send> Converter<W> {
     pub fn finish(mut self) -> Result<(Report, W)> {
         rows::step(
             &mut self.reader,
-            &mut self.ready,
             &mut self.st,
             &[],
             true,
             None,
+            |_, _| {},
             |st, b| st.process(b),
         )?;
-        let mut batches = std::mem::take(&mut self.ready);
-        batches.append(&mut self.reader.take_all());
+        let batches = self.reader.take_all();
         for batch in &batches {
             self.st.process(batch)?;
         }

@@ -21,14 +21,21 @@ pub struct Piece {
 /// Cuts `text`, which starts at a record boundary, into pieces that end just after a record
 /// terminator `term` outside quotes: each piece is about `bytes` long, or holds at most
 /// `records` terminators. Text after the last such terminator is left out (it is the start
-/// of a record that continues in later text). Lines are counted by `term` bytes, inside
-/// quotes too, as the parser counts them.
+/// of a record that continues in later text), and so is text after `max_pieces` pieces.
+/// Lines are counted by `term` bytes, inside quotes too, as the parser counts them.
 ///
 /// The text is walked 64 bytes at a time by masks (see [`masks`]): a block's quote parity is
 /// a few instructions, where `memchr` would stop at every quote and line. The stretch of a
 /// piece before the first place it may end is not even walked but counted (line breaks,
 /// and quotes for the parity) with `memchr`'s vector counts, which are faster still.
-pub fn cut(text: &[u8], quote: Option<u8>, term: u8, bytes: usize, records: usize) -> Vec<Piece> {
+pub fn cut(
+    text: &[u8],
+    quote: Option<u8>,
+    term: u8,
+    bytes: usize,
+    records: usize,
+    max_pieces: usize,
+) -> Vec<Piece> {
     let (bytes, records) = (bytes.max(1), records.max(1));
     let count = |b: u8, s: &[u8]| memchr::memchr_iter(b, s).count();
     let mut pieces = Vec::new();
@@ -81,6 +88,9 @@ pub fn cut(text: &[u8], quote: Option<u8>, term: u8, bytes: usize, records: usiz
                         (breaks & masks::below(b + 1) & !masks::below(from)).count_ones(),
                     );
                     pieces.push(Piece { end, lines });
+                    if pieces.len() >= max_pieces {
+                        return pieces;
+                    }
                     (start, lines, ends, from, countable) = (end, 0, 0, b + 1, true);
                 }
             }
@@ -122,10 +132,17 @@ mod tests {
     use super::*;
 
     fn ends(text: &str, bytes: usize, records: usize) -> Vec<(usize, u64)> {
-        cut(text.as_bytes(), Some(b'"'), b'\n', bytes, records)
-            .into_iter()
-            .map(|p| (p.end, p.lines))
-            .collect()
+        cut(
+            text.as_bytes(),
+            Some(b'"'),
+            b'\n',
+            bytes,
+            records,
+            usize::MAX,
+        )
+        .into_iter()
+        .map(|p| (p.end, p.lines))
+        .collect()
     }
 
     #[test]
@@ -202,7 +219,7 @@ mod tests {
                     for records in [1, 2, 3] {
                         let t = text.as_bytes();
                         assert_eq!(
-                            cut(t, Some(b'"'), b'\n', bytes, records),
+                            cut(t, Some(b'"'), b'\n', bytes, records, usize::MAX),
                             reference(t, Some(b'"'), b'\n', bytes, records),
                             "k {k} m {m} bytes {bytes} records {records}"
                         );
@@ -221,19 +238,21 @@ mod tests {
             records in 1usize..12,
             quoted in proptest::bool::ANY,
             cr in proptest::bool::ANY,
+            max in 1usize..8,
         ) {
             let quote = quoted.then_some(b'"');
             let term = if cr { b'\r' } else { b'\n' };
-            proptest::prop_assert_eq!(
-                cut(&text, quote, term, bytes, records),
-                reference(&text, quote, term, bytes, records)
-            );
+            let mut want = reference(&text, quote, term, bytes, records);
+            proptest::prop_assert_eq!(cut(&text, quote, term, bytes, records, usize::MAX), want.clone());
+            // Stopping after `max` pieces gives the first `max` of them.
+            want.truncate(max);
+            proptest::prop_assert_eq!(cut(&text, quote, term, bytes, records, max), want);
         }
     }
 
     #[test]
     fn without_quoting_every_break_ends_a_record() {
-        let p = cut(b"a\"\nb\nc", None, b'\n', 1, 10);
+        let p = cut(b"a\"\nb\nc", None, b'\n', 1, 10, usize::MAX);
         assert_eq!(
             p,
             vec![Piece { end: 3, lines: 1 }, Piece { end: 5, lines: 1 }]

@@ -24,6 +24,8 @@ pub struct RowReader {
     batch: Batch,
     /// Batches complete and in order, not yet handed on.
     done: Vec<Batch>,
+    /// Batches handed on by a [`step`], to be processed in the next.
+    ready: Vec<Batch>,
     /// Processed batches kept for reuse: fresh 4 MiB buffers would cost page faults.
     spare: Vec<Batch>,
     /// Text not parsed yet, starting at a record boundary, when parsing in parallel.
@@ -32,6 +34,10 @@ pub struct RowReader {
     pending_line: u64,
     /// Whether the streaming splitter has handed over to `pending`.
     gathering: bool,
+    /// The input has ended: what is pending is all there is.
+    ended: bool,
+    /// The pending text holds no whole record: parsing waits for more text.
+    stalled: bool,
     /// Whether text is cut into pieces parsed in parallel (see [`crate::cut`]); off for
     /// a row limit and, for the rest of the pass, once a cut proved wrong.
     parallel: bool,
@@ -61,6 +67,8 @@ const MAX_PENDING_PIECES: usize = 8;
 /// instead, as each piece costs a batch, a splitter and its findings while the block is
 /// parsed.
 const MAX_BLOCK_PIECES: usize = 256;
+/// Pieces parsed at once, in blocks per thread (see [`RowReader::step_pieces`]).
+const STEP_BLOCKS: usize = 2;
 
 fn shape(d: &Dialect, opts: &Options) -> Shape {
     Shape {
@@ -83,10 +91,13 @@ impl RowReader {
             width: None,
             batch: Batch::default(),
             done: Vec::new(),
+            ready: Vec::new(),
             spare: Vec::new(),
             pending: Vec::new(),
             pending_line: 0,
             gathering: false,
+            ended: false,
+            stalled: false,
             parallel: true,
             rows: 0,
             bytes: 0,
@@ -129,6 +140,29 @@ impl RowReader {
         self.opts.piece_bytes * Self::block_pieces()
     }
 
+    /// Pieces parsed at once, at most. Short rows fill a piece's [`BATCH_ROWS`] in a few
+    /// kilobytes: a block of them parsed at once would make dozens of batches, whose rows
+    /// take many times the text's size, before any is processed. The rest of the block
+    /// waits for the next [`step`].
+    fn step_pieces() -> usize {
+        STEP_BLOCKS * Self::block_pieces()
+    }
+
+    /// Whether a block of text is gathered and waits to be parsed.
+    pub fn has_block(&self) -> bool {
+        self.parallel_ready()
+            && self.gathering
+            && !self.stalled
+            && (self.pending.len() >= self.block_bytes() || self.ended && !self.pending.is_empty())
+    }
+
+    /// Parses the next pieces of the block gathered (see [`RowReader::has_block`]).
+    pub fn parse_more(&mut self, work: Option<PieceWork<'_>>) {
+        if self.has_block() {
+            self.parse_block(work);
+        }
+    }
+
     /// Whether reading `chunk` will parse text (rather than only gather it): the moment to
     /// process what is ready, alongside.
     pub fn will_parse(&self, chunk: &[u8], last: bool) -> bool {
@@ -149,14 +183,21 @@ impl RowReader {
         self.splitter.as_ref().is_some_and(Splitter::in_record)
     }
 
-    /// Reads the next chunk (`last` at the end of input) into batches.
+    /// Reads the next chunk (`last` at the end of input) into batches, all of it that makes
+    /// whole blocks (a [`step`] parses them a few pieces at a time, between batches
+    /// processed).
     pub fn read(&mut self, chunk: &[u8], last: bool) {
         self.read_with(chunk, last, None);
+        while self.has_block() {
+            self.parse_more(None);
+        }
     }
 
-    /// [`RowReader::read`], with `work` done on each batch parsed from a piece.
+    /// [`RowReader::read`] with `work` done on each batch parsed from a piece, but parsing
+    /// [`RowReader::step_pieces`] at most: [`RowReader::parse_more`] goes on.
     pub fn read_with(&mut self, chunk: &[u8], last: bool, work: Option<PieceWork<'_>>) {
         self.bytes += chunk.len() as u64;
+        self.ended |= last;
         let pushed = self.front.push(chunk, last);
         if self.splitter.is_none() {
             if !self.front.started() {
@@ -257,14 +298,17 @@ impl RowReader {
             self.gathering = true;
         }
         self.pending.extend_from_slice(text);
+        self.stalled = false;
         if last || self.pending.len() >= self.block_bytes() {
-            self.parse_block(last, work);
+            self.parse_block(work);
         }
     }
 
-    /// Cuts the gathered text into pieces and parses them in parallel, one batch each.
-    /// Text after the last record end waits for the next block, unless this is the end.
-    fn parse_block(&mut self, last: bool, work: Option<PieceWork<'_>>) {
+    /// Cuts the gathered text into pieces and parses them in parallel, one batch each, at
+    /// most [`RowReader::step_pieces`] of them. Text after the last record end waits for the
+    /// next block, unless this is the end.
+    fn parse_block(&mut self, work: Option<PieceWork<'_>>) {
+        let last = self.ended;
         let Some(sp) = self.splitter.as_ref() else {
             return;
         };
@@ -274,9 +318,18 @@ impl RowReader {
             .opts
             .piece_bytes
             .max(self.pending.len() / MAX_BLOCK_PIECES);
-        let mut pieces = cut(&self.pending, shape.quote, term, piece_bytes, BATCH_ROWS);
+        let most = Self::step_pieces();
+        let mut pieces = cut(
+            &self.pending,
+            shape.quote,
+            term,
+            piece_bytes,
+            BATCH_ROWS,
+            most,
+        );
         let cut_end = pieces.last().map_or(0, |p| p.end);
-        if last && cut_end < self.pending.len() {
+        // The end of input closes a last piece, unless the cut stopped short of it.
+        if last && cut_end < self.pending.len() && pieces.len() < most {
             let lines = memchr::memchr_iter(term, &self.pending[cut_end..]).count() as u64;
             pieces.push(Piece {
                 end: self.pending.len(),
@@ -288,6 +341,7 @@ impl RowReader {
                 self.splitter = Some(Splitter::at_line(shape, self.pending_line));
                 self.go_sequential(0, last);
             }
+            self.stalled = true;
             return;
         }
         // Records read sequentially before come first.
@@ -297,7 +351,7 @@ impl RowReader {
         }
         let mut jobs = Vec::with_capacity(pieces.len());
         let (mut start, mut line) = (0, self.pending_line);
-        for (i, p) in pieces.iter().enumerate() {
+        for p in &pieces {
             // A fresh batch is sized for its piece (its records are at most its lines, plus
             // a last one cut short): growing it would copy it over and over.
             let rows = p.lines as usize + 1;
@@ -306,7 +360,7 @@ impl RowReader {
                 .spare
                 .pop()
                 .unwrap_or_else(|| Batch::with_capacity(p.end - start, rows, rows * width));
-            let piece_last = last && i + 1 == pieces.len();
+            let piece_last = last && p.end == self.pending.len();
             jobs.push((start..p.end, line, piece_last, batch));
             start = p.end;
             line += p.lines;
@@ -367,13 +421,16 @@ impl RowReader {
         std::mem::take(&mut self.done)
     }
 
-    /// Takes whatever is held, complete or not (at the end of input or of the sample).
+    /// Takes whatever is held, handed on or not, complete or not (at the end of input or of
+    /// the sample), in order.
     pub fn take_all(&mut self) -> Vec<Batch> {
         if !self.batch.is_empty() {
             let partial = std::mem::take(&mut self.batch);
             self.done.push(partial);
         }
-        self.take_batches()
+        let mut all = std::mem::take(&mut self.ready);
+        all.append(&mut self.done);
+        all
     }
 
     /// Gives back processed batches for reuse.
@@ -389,29 +446,42 @@ impl RowReader {
 
 /// One step of a pass: reads `chunk` while the batches read before are processed on the
 /// thread pool, so parsing overlaps the per-field work. Batches wait for the next block to
-/// be parsed, so that there is something to overlap them with.
+/// be parsed, so that there is something to overlap them with; a block parsed a few pieces
+/// at a time is processed as it goes. `begin` sees the reader before each round of
+/// processing (the first record may have just told the width).
 pub fn step<S: Send>(
     reader: &mut RowReader,
-    ready: &mut Vec<Batch>,
     state: &mut S,
     chunk: &[u8],
     last: bool,
     work: Option<PieceWork<'_>>,
+    mut begin: impl FnMut(&mut S, &RowReader),
     mut process: impl FnMut(&mut S, &mut Batch) -> crate::Result<()> + Send,
 ) -> crate::Result<()> {
-    if ready.is_empty() || !reader.will_parse(chunk, last) {
-        reader.read_with(chunk, last, work);
-    } else {
-        let mut batches = std::mem::take(ready);
-        let result = rayon::join(
-            || batches.iter_mut().try_for_each(|b| process(state, b)),
-            || reader.read_with(chunk, last, work),
-        )
-        .0;
-        reader.recycle(batches);
-        result?;
+    let mut read = Some(chunk);
+    while read.is_some() || reader.has_block() {
+        begin(state, reader);
+        let overlap = !reader.ready.is_empty() && read.is_none_or(|c| reader.will_parse(c, last));
+        let chunk = read.take();
+        let parse = |reader: &mut RowReader| match chunk {
+            Some(chunk) => reader.read_with(chunk, last, work),
+            None => reader.parse_more(work),
+        };
+        if overlap {
+            let mut batches = std::mem::take(&mut reader.ready);
+            let result = rayon::join(
+                || batches.iter_mut().try_for_each(|b| process(state, b)),
+                || parse(reader),
+            )
+            .0;
+            reader.recycle(batches);
+            result?;
+        } else {
+            parse(reader);
+        }
+        let done = reader.take_batches();
+        reader.ready.extend(done);
     }
-    ready.append(&mut reader.take_batches());
     Ok(())
 }
 
