@@ -102,12 +102,7 @@ fn a_wide_file_of_few_rows() {
         let row: Vec<String> = (0..n).map(|j| ((i + j) % 7).to_string()).collect();
         csv += &(row.join(",") + "\n");
     }
-    alloc::reset_peak();
-    let before = alloc::live_bytes();
-    let opts = Options::default();
-    let report =
-        parquetry::convert_seekable(std::io::Cursor::new(&csv), Vec::new(), &opts, |_| {}).unwrap();
-    let peak = alloc::peak_bytes() - before;
+    let (report, peak) = converted_with_peak(csv.as_bytes());
     assert_eq!((report.rows_written, report.columns.len()), (3, n));
     // 4,096 dictionary tables alone would be 300 MB; 1,024 of them, 75 MB.
     assert!(
@@ -122,15 +117,21 @@ fn a_long_file_of_short_rows() {
     for i in 0..rows {
         csv.extend_from_slice(&[b'0' + (i % 10) as u8, b'\n']);
     }
-    alloc::reset_peak();
-    let before = alloc::live_bytes();
-    let opts = Options::default();
-    let report =
-        parquetry::convert_seekable(std::io::Cursor::new(&csv), Vec::new(), &opts, |_| {}).unwrap();
-    let peak = alloc::peak_bytes() - before;
+    let (report, peak) = converted_with_peak(&csv);
     assert_eq!(report.rows_written, rows as u64);
     assert!(
         peak < 32 << 20,
         "{rows} rows of two bytes: {peak} bytes of heap at peak"
     );
+}
+
+/// Converts `csv` in two passes with the default options: the report, and the heap's peak
+/// above what was live before.
+fn converted_with_peak(csv: &[u8]) -> (parquetry::Report, usize) {
+    alloc::reset_peak();
+    let before = alloc::live_bytes();
+    let opts = Options::default();
+    let report =
+        parquetry::convert_seekable(std::io::Cursor::new(csv), Vec::new(), &opts, |_| {}).unwrap();
+    (report, alloc::peak_bytes() - before)
 }
