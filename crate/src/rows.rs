@@ -26,7 +26,7 @@ pub struct RowReader {
     done: Vec<Batch>,
     /// Batches handed on by a [`step`], to be processed in the next.
     ready: Vec<Batch>,
-    /// Processed batches kept for reuse: fresh 4 MiB buffers would cost page faults.
+    /// Processed batches kept for reuse: fresh ones would cost page faults as they fill.
     spare: Vec<Batch>,
     /// Text not parsed yet, starting at a record boundary, when parsing in parallel.
     pending: Vec<u8>,
