@@ -6,6 +6,8 @@
 //! - [`Converter`] (pass 2) converts with a given [`Inference`] and writes Parquet.
 //! - [`StreamConverter`] does both in one pass for input that cannot be read twice: it infers
 //!   from the first `sample_rows` rows, held in memory, then converts them and the rest.
+//! - [`crate::onepass::OnePass`] converts with a sample's types while scanning every row, and
+//!   keeps the output only if the whole input's types turn out to be the sample's.
 
 use crate::alloc;
 use crate::batch::Batch;
@@ -40,14 +42,14 @@ fn ms_since(t: Instant) -> f64 {
 
 /// Pass 1: sniffing and statistics.
 pub struct Scanner {
-    opts: Options,
-    reader: RowReader,
-    st: ScanState,
-    started: Instant,
+    pub(crate) opts: Options,
+    pub(crate) reader: RowReader,
+    pub(crate) st: ScanState,
+    pub(crate) started: Instant,
 }
 
-struct ScanState {
-    columns: Vec<ColumnScan>,
+pub(crate) struct ScanState {
+    pub(crate) columns: Vec<ColumnScan>,
     /// Shared with the forks that observe batches on the threads that parsed them.
     tokens: Arc<Tokens>,
     utf8_ok: bool,
@@ -67,7 +69,7 @@ const SAMPLE_ROWS: usize = 1000;
 
 impl ScanState {
     /// Sets up one statistics slot per column, once the first record says how many.
-    fn start(&mut self, reader: &RowReader) {
+    pub(crate) fn start(&mut self, reader: &RowReader) {
         if !self.columns.is_empty() {
             return;
         }
@@ -109,7 +111,7 @@ impl ScanState {
     }
 
     /// What observing a batch on its own thread needs: forks of the columns as they stand.
-    fn piece_fork(&self, encoding: Encoding) -> PieceFork {
+    pub(crate) fn piece_fork(&self, encoding: Encoding) -> PieceFork {
         PieceFork {
             columns: self.columns.iter().map(ColumnScan::fork).collect(),
             settled: self.columns.iter().map(ColumnScan::settled).collect(),
@@ -121,7 +123,7 @@ impl ScanState {
     /// Merges a batch's findings into the columns: from the thread that parsed it (see
     /// [`PieceFork`]), or else by observing its fields in tiles of one column by
     /// [`TILE_ROWS`] rows, each tile on its own task.
-    fn process(&mut self, batch: &mut Batch, encoding: Encoding) {
+    pub(crate) fn process(&mut self, batch: &mut Batch, encoding: Encoding) {
         let found = batch
             .findings
             .take()
@@ -193,7 +195,7 @@ fn observe_field(
 }
 
 /// Forks of a scan's columns, to observe a whole batch on the thread that parsed it.
-struct PieceFork {
+pub(crate) struct PieceFork {
     columns: Vec<ColumnScan>,
     settled: Vec<bool>,
     tokens: Arc<Tokens>,
@@ -202,7 +204,7 @@ struct PieceFork {
 }
 
 /// What [`PieceFork::observe`] found in a batch, and the batch's sound rows it looked at.
-struct Found {
+pub(crate) struct Found {
     /// Statistics but for the distinct values, which are in `distinct`.
     columns: Vec<ColumnScan>,
     /// The batch's distinct values of each column that still counts them.
@@ -214,7 +216,7 @@ struct Found {
 impl PieceFork {
     /// Observes the batch's sound rows, row after row, as the tiles of
     /// [`ScanState::process`] would.
-    fn observe(&self, batch: &Batch) -> Found {
+    pub(crate) fn observe(&self, batch: &Batch) -> Found {
         let mut columns = self.columns.clone();
         let sound = batch.sound_rows(columns.len());
         let mut distinct: Vec<Option<BatchDistinct>> = columns
@@ -306,6 +308,16 @@ impl Scanner {
         }
     }
 
+    /// Ends a sampling scan with the types of the rows sampled as if they were the whole
+    /// input's (closed category vocabularies, floats trusted exact): the types a
+    /// [`crate::onepass::OnePass`] puts on trial.
+    pub fn finish_sample_as_whole(mut self) -> Result<Inference> {
+        if !self.has_sample() {
+            self.push(&[], true);
+        }
+        self.into_inference(None)
+    }
+
     /// Feeds the next chunk of the input.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
         self.push(chunk, false);
@@ -370,7 +382,7 @@ impl Scanner {
         self.into_inference(None)
     }
 
-    fn into_inference(mut self, sampled_rows: Option<u64>) -> Result<Inference> {
+    pub(crate) fn into_inference(mut self, sampled_rows: Option<u64>) -> Result<Inference> {
         self.drain();
         let (st, reader) = (self.st, self.reader);
         let (Some(dialect), Some(width)) = (reader.dialect.clone(), reader.width) else {
@@ -433,12 +445,12 @@ impl Scanner {
 
 /// Pass 2: conversion with known types, writing Parquet row group by row group.
 pub struct Converter<W: Write + Send> {
-    reader: RowReader,
-    st: ConvertState<W>,
+    pub(crate) reader: RowReader,
+    pub(crate) st: ConvertState<W>,
 }
 
-struct ConvertState<W: Write + Send> {
-    inf: Inference,
+pub(crate) struct ConvertState<W: Write + Send> {
+    pub(crate) inf: Inference,
     opts: Options,
     tokens: Tokens,
     /// Statistics of what was written, per column.
@@ -451,7 +463,12 @@ struct ConvertState<W: Write + Send> {
     rejected: Vec<Rejection>,
     group_rows: usize,
     group_bytes: usize,
-    started: Instant,
+    pub(crate) started: Instant,
+    /// The types are a sample's, on trial (see [`crate::onepass`]): a value that does not
+    /// fit disproves them rather than rejects its row.
+    pub(crate) on_trial: bool,
+    /// On trial, a value did not fit: nothing more is converted.
+    pub(crate) disproved: bool,
 }
 
 impl<W: Write + Send> Converter<W> {
@@ -484,6 +501,8 @@ impl<W: Write + Send> Converter<W> {
                 group_rows: 0,
                 group_bytes: 0,
                 started: Instant::now(),
+                on_trial: false,
+                disproved: false,
             },
         })
     }
@@ -534,9 +553,9 @@ impl<W: Write + Send> Converter<W> {
 
 impl<W: Write + Send> ConvertState<W> {
     /// Converts a batch, cut where row groups end so they hold exactly the rows asked for.
-    fn process(&mut self, batch: &Batch) -> Result<()> {
+    pub(crate) fn process(&mut self, batch: &Batch) -> Result<()> {
         let mut start = 0;
-        while start < batch.len() {
+        while start < batch.len() && !self.disproved {
             let room = self.opts.row_group_rows - self.group_rows;
             let mut end = batch.len().min(start + room);
             // A row group ends at the row that brings it to its byte limit, not where the
@@ -654,6 +673,10 @@ impl<W: Write + Send> ConvertState<W> {
                         *e = (*col, reason);
                     }
                 }
+            }
+            if !bad.is_empty() && self.on_trial {
+                self.disproved = true;
+                return Ok(());
             }
             if bad.is_empty() {
                 let mut arrays: Vec<Vec<ArrayRef>> = vec![Vec::new(); columns.len()];
@@ -790,7 +813,17 @@ impl<W: Write + Send> ConvertState<W> {
         Ok(())
     }
 
-    fn finish(mut self, rows_in: u64, bytes_in: u64) -> Result<(Report, W)> {
+    /// Rows converted or rejected so far.
+    pub(crate) fn rows_done(&self) -> u64 {
+        self.rows_written + self.rows_rejected
+    }
+
+    /// Gives up on the output: the sink, and how many bytes were written to it.
+    pub(crate) fn abandon(self) -> Result<(W, u64)> {
+        self.sink.abandon()
+    }
+
+    pub(crate) fn finish(mut self, rows_in: u64, bytes_in: u64) -> Result<(Report, W)> {
         self.end_row_group()?;
         let enc = self.inf.encoding;
         let bytes = self.sink.column_bytes();
@@ -824,6 +857,8 @@ impl<W: Write + Send> ConvertState<W> {
             .collect();
         let mode = if self.inf.sampled_rows.is_some() {
             "stream"
+        } else if self.on_trial {
+            "one-pass"
         } else {
             "two-pass"
         };

@@ -3,8 +3,9 @@
 use crate::convert::{Converter, Scanner, StreamConverter};
 use crate::error::Result;
 use crate::infer::Inference;
+use crate::onepass::{OnePass, Outcome};
 use crate::options::Options;
-use crate::report::{Progress, Report};
+use crate::report::{Phase, Progress, Report};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 
 /// Bytes read per chunk: large enough to amortise calls, small enough for smooth progress.
@@ -57,22 +58,111 @@ pub fn inspect(mut input: impl Read + Send, opts: &Options) -> Result<Inference>
     scanner.finish()
 }
 
-/// Two passes over a seekable input: exact types, whatever row they are decided by.
-pub fn convert_seekable<R: Read + Seek + Send, W: Write + Send>(
+/// An output that can take back what was written last: a one-pass conversion whose types
+/// did not hold discards its output and writes it again (see [`crate::onepass`]).
+pub trait Retract: Write {
+    /// Removes the last `bytes` bytes written, so that writing goes on where they began.
+    fn retract(&mut self, bytes: u64) -> std::io::Result<()>;
+}
+
+fn too_many(bytes: u64) -> std::io::Error {
+    std::io::Error::new(
+        ErrorKind::InvalidInput,
+        format!("cannot take back {bytes} bytes: fewer were written"),
+    )
+}
+
+impl Retract for Vec<u8> {
+    fn retract(&mut self, bytes: u64) -> std::io::Result<()> {
+        let keep = usize::try_from(bytes)
+            .ok()
+            .and_then(|b| self.len().checked_sub(b))
+            .ok_or_else(|| too_many(bytes))?;
+        self.truncate(keep);
+        Ok(())
+    }
+}
+
+impl Retract for std::fs::File {
+    fn retract(&mut self, bytes: u64) -> std::io::Result<()> {
+        let end = self.stream_position()?;
+        let start = end.checked_sub(bytes).ok_or_else(|| too_many(bytes))?;
+        self.set_len(start)?;
+        self.seek(SeekFrom::Start(start))?;
+        Ok(())
+    }
+}
+
+impl<W: Retract> Retract for std::io::BufWriter<W> {
+    fn retract(&mut self, bytes: u64) -> std::io::Result<()> {
+        self.flush()?;
+        self.get_mut().retract(bytes)
+    }
+}
+
+impl<W: Retract + ?Sized> Retract for &mut W {
+    fn retract(&mut self, bytes: u64) -> std::io::Result<()> {
+        (**self).retract(bytes)
+    }
+}
+
+/// Exact types over a seekable input, whatever row they are decided by. The types of the
+/// first `opts.sample_rows` rows are put on trial in one pass that converts and scans
+/// every row ([`OnePass`]); only if the whole input's types differ is the output taken
+/// back and the input converted a second time, with them.
+pub fn convert_seekable<R: Read + Seek + Send, W: Retract + Send>(
     mut input: R,
     out: W,
     opts: &Options,
     mut on_progress: impl FnMut(&Progress),
 ) -> Result<Report> {
-    let mut scanner = Scanner::new(opts)?;
+    let mut sampler = Scanner::sampling(opts, opts.sample_rows as u64)?;
+    let mut chunk = vec![0u8; CHUNK_BYTES];
+    while !sampler.has_sample() {
+        let n = match input.read(&mut chunk) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            r => r?,
+        };
+        if n == 0 {
+            break;
+        }
+        sampler.feed(&chunk[..n])?;
+        // The pass that follows reads from the start again: the sample is part of the sniff.
+        on_progress(&Progress {
+            phase: Phase::Sniff,
+            ..sampler.progress()
+        });
+    }
+    drop(chunk);
+    let trial = sampler.finish_sample_as_whole()?;
+    input.seek(SeekFrom::Start(0))?;
+    let mut pass = OnePass::new(trial, opts, out)?;
     pump(&mut input, |c| {
-        scanner.feed(c)?;
-        on_progress(&scanner.progress());
+        pass.feed(c)?;
+        on_progress(&pass.progress());
         Ok(())
     })?;
-    let inference = scanner.finish()?;
+    let last = pass.progress();
+    let (inference, mut out) = match pass.finish()? {
+        Outcome::Done(report, _) => {
+            // Written as it was scanned: the conversion is complete too.
+            on_progress(&Progress {
+                phase: Phase::Convert,
+                ..last
+            });
+            return Ok(report);
+        }
+        Outcome::Again {
+            inference,
+            mut out,
+            written,
+        } => {
+            out.retract(written)?;
+            (inference, out)
+        }
+    };
     input.seek(SeekFrom::Start(0))?;
-    let mut conv = Converter::new(inference, opts, out)?;
+    let mut conv = Converter::new(inference, opts, &mut out)?;
     pump(&mut input, |c| {
         conv.feed(c)?;
         on_progress(&conv.progress());

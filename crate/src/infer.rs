@@ -82,7 +82,7 @@ fn unit_name(u: TimeUnit) -> &'static str {
 
 /// A category column's vocabulary: sorted, fixed for the whole file in two-pass mode, so
 /// every row group carries the same dictionary and codes mean the same everywhere.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Vocabulary {
     pub values: Vec<String>,
     /// Raw field bytes → code. Keyed by raw bytes so the convert pass needs no decoding.
@@ -150,7 +150,7 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Kind {
     Bool,
     Int(IntType),
@@ -264,6 +264,31 @@ pub struct Inference {
 }
 
 impl Inference {
+    /// Whether a conversion with `other` would write what one with `self` writes: the same
+    /// reading of the input, the same columns and types, and the same writer settings
+    /// (which depend on whether a column was past the distinct-value cap). Statistics that
+    /// only reach the report may differ.
+    pub fn converts_like(&self, other: &Inference) -> bool {
+        let column = |a: &ColumnPlan, b: &ColumnPlan| {
+            a.name == b.name
+                && a.source == b.source
+                && a.forced == b.forced
+                && a.kind == b.kind
+                && a.distinct.is_none() == b.distinct.is_none()
+        };
+        self.dialect == other.dialect
+            && self.encoding == other.encoding
+            && self.bom == other.bom
+            && self.width == other.width
+            && self.sampled_rows == other.sampled_rows
+            && self.columns.len() == other.columns.len()
+            && self
+                .columns
+                .iter()
+                .zip(&other.columns)
+                .all(|(a, b)| column(a, b))
+    }
+
     pub fn schema(&self) -> Schema {
         Schema::new(
             self.columns
@@ -390,7 +415,7 @@ fn date_format(mask: u16) -> Option<DateFormat> {
     .find(|f| has(*f))
 }
 
-fn inferred_kind(s: &ColumnScan) -> Kind {
+pub(crate) fn inferred_kind(s: &ColumnScan) -> Kind {
     if s.values == 0 {
         return Kind::Text;
     }

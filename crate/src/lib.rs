@@ -34,6 +34,7 @@ pub mod encode;
 pub mod error;
 pub mod infer;
 pub mod masks;
+pub mod onepass;
 pub mod options;
 pub mod parse;
 pub mod quick;
@@ -46,7 +47,7 @@ pub mod value;
 pub mod write;
 
 pub use convert::{Converter, Scanner, StreamConverter, METADATA_KEY};
-pub use drive::{convert_seekable, convert_stream, inspect};
+pub use drive::{convert_seekable, convert_stream, inspect, Retract};
 pub use error::{Error, RejectKind, Rejection, Result};
 pub use infer::Inference;
 pub use options::{BadRows, Codec, Encoding, Options, TypeOverride};

@@ -327,6 +327,14 @@ impl<W: Write + Send> ParquetSink<W> {
     }
 
     /// Writes the footer with `metadata` and hands back the sink and the file's size.
+    /// Stops writing: the caller's sink and the bytes it was given (a footer included, which
+    /// the parquet crate writes on the way out), for a caller that will discard them.
+    pub fn abandon(self) -> Result<(W, u64)> {
+        let mut out = self.writer.into_inner()?;
+        out.inner.flush()?;
+        Ok((out.inner, out.bytes))
+    }
+
     pub fn finish(mut self, metadata: Vec<KeyValue>) -> Result<(W, u64)> {
         self.end_row_group()?;
         for kv in metadata {

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 fn fuzz_one(p: &Plan, name: &str) {
     let whole = run_whole(p);
     check(p, &whole, &format!("{name}: whole"));
+    check_like_two_passes(p, &whole, &format!("{name}: whole"));
     if let Some(chunk) = p.chunk {
         let cut = run_chunked(p, chunk);
         check(p, &cut, &format!("{name}: chunked {chunk}"));
@@ -54,6 +55,7 @@ fn replay(path: &Path) {
             );
             let whole = run_whole(&p);
             check(&p, &whole, &format!("{how} whole"));
+            check_like_two_passes(&p, &whole, &format!("{how} whole"));
             let expected = summary(&whole);
             for &chunk in &chunks {
                 let cut = run_chunked(&p, chunk);

@@ -39,13 +39,14 @@
 #[path = "../../tests/fuzz_check/mod.rs"]
 mod fuzz_check;
 
-use fuzz_check::{check, plan, run_chunked, run_whole, summary};
+use fuzz_check::{check, check_like_two_passes, plan, run_chunked, run_whole, summary};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let p = plan(data);
     let whole = run_whole(&p);
     check(&p, &whole, "whole");
+    check_like_two_passes(&p, &whole, "whole");
     if let Some(chunk) = p.chunk {
         let cut = run_chunked(&p, chunk);
         check(&p, &cut, "chunked");

@@ -1,0 +1,247 @@
+//! The one-pass trial of `convert_seekable`: types of the first rows, converted with while
+//! every row is scanned. Whichever way the trial ends, the output must be what two passes
+//! (a scan, then a conversion) write, byte for byte but for the mode the metadata names,
+//! and the report must say which it was.
+
+mod fuzz_check;
+
+use fuzz_check::{check, check_like_two_passes, run_two_passes, Plan};
+use parquetry::onepass::{OnePass, CHECK_BYTES};
+use parquetry::{convert_seekable, BadRows, Options, Scanner, TypeOverride};
+use std::fmt::Write as _;
+use std::io::{Cursor, Read, Seek, SeekFrom};
+
+/// Rows of a sample small enough that a test's late rows come after it.
+const SAMPLE: usize = 500;
+
+fn opts() -> Options {
+    Options {
+        sample_rows: SAMPLE,
+        ..Options::default()
+    }
+}
+
+/// `rows` rows of four columns (a byte-sized count, a float32-exact price, one of three
+/// words, a date), with `late` appended after them as the input's last lines.
+fn csv(rows: usize, late: &str) -> Vec<u8> {
+    let mut s = String::from("count,price,word,day\n");
+    for i in 0..rows {
+        let word = ["red", "green", "blue"][i % 3];
+        writeln!(
+            s,
+            "{},{}.25,{word},2024-01-{:02}",
+            i % 200,
+            i % 90,
+            i % 28 + 1
+        )
+        .unwrap();
+    }
+    s.push_str(late);
+    s.into_bytes()
+}
+
+/// Converts `csv` as the CLI does and checks it against two passes; returns the mode.
+fn convert(csv: Vec<u8>, opts: Options) -> (String, Vec<String>) {
+    let p = Plan::new(csv, opts);
+    let mut out = Vec::new();
+    let res = convert_seekable(Cursor::new(&p.csv), &mut out, &p.opts, |_| {}).map(|r| (r, out));
+    check(&p, &res, "one pass");
+    check_like_two_passes(&p, &res, "one pass");
+    let (report, _) = res.unwrap();
+    let types = report.columns.iter().map(|c| c.type_name.clone()).collect();
+    (report.mode.to_string(), types)
+}
+
+#[test]
+fn types_the_sample_decides_are_converted_in_one_pass() {
+    let (mode, types) = convert(csv(5_000, ""), opts());
+    assert_eq!(mode, "one-pass");
+    assert_eq!(types, ["uint8", "float32", "category", "date"]);
+}
+
+#[test]
+fn a_late_value_that_does_not_fit_sends_the_input_through_two_passes() {
+    for (late, want) in [
+        // Past a byte: a wider integer.
+        (
+            "300,1.25,red,2024-01-01\n",
+            ["uint16", "float32", "category", "date"],
+        ),
+        // Negative: signed.
+        (
+            "-1,1.25,red,2024-01-01\n",
+            ["int16", "float32", "category", "date"],
+        ),
+        // A word among counts: a category of 201 values.
+        (
+            "many,1.25,red,2024-01-01\n",
+            ["category", "float32", "category", "date"],
+        ),
+        // A fourth word: a larger vocabulary.
+        (
+            "1,1.25,purple,2024-01-01\n",
+            ["uint8", "float32", "category", "date"],
+        ),
+        // Not a date: the column's 29 texts make a category.
+        (
+            "1,1.25,red,someday\n",
+            ["uint8", "float32", "category", "category"],
+        ),
+    ] {
+        let (mode, types) = convert(csv(5_000, late), opts());
+        assert_eq!(mode, "two-pass", "{late}");
+        assert_eq!(types, want, "{late}");
+    }
+}
+
+#[test]
+fn a_change_no_single_value_shows_is_caught_at_the_end() {
+    // A float32 column is converted trusting the scan, so a late price float32 cannot hold
+    // exactly is no misfit: only the scan of the whole input shows the column is float64.
+    let (mode, types) = convert(csv(5_000, "1,0.1000000001,red,2024-01-01\n"), opts());
+    assert_eq!(mode, "two-pass");
+    assert_eq!(types, ["uint8", "float64", "category", "date"]);
+    // Text that becomes a category only over the whole input: the sample's 500 distinct
+    // codes are too many for its rows, the whole input's are few enough.
+    let mut s = String::from("code\n");
+    for i in 0..20_000 {
+        writeln!(s, "c{}", i % 500).unwrap();
+    }
+    let (mode, types) = convert(s.into_bytes(), opts());
+    assert_eq!(mode, "two-pass");
+    assert_eq!(types, ["category"]);
+}
+
+/// Feeds `csv` to a one-pass trial 64 KiB at a time; returns how many bytes had been fed
+/// when the trial was given up, if it was before the end. Text is parsed in 64 KiB pieces,
+/// so that what is processed lags what is fed by little (two blocks of pieces at most).
+fn trial_given_up_at(csv: &[u8]) -> Option<usize> {
+    let opts = Options {
+        piece_bytes: 64 << 10,
+        ..opts()
+    };
+    let mut sampler = Scanner::sampling(&opts, SAMPLE as u64).unwrap();
+    sampler.feed(&csv[..csv.len().min(1 << 20)]).unwrap();
+    let trial = sampler.finish_sample_as_whole().unwrap();
+    let mut pass = OnePass::new(trial, &opts, Vec::new()).unwrap();
+    let mut fed = 0;
+    for chunk in csv.chunks(64 << 10) {
+        pass.feed(chunk).unwrap();
+        fed += chunk.len();
+        if !pass.on_trial() {
+            return Some(fed);
+        }
+    }
+    None
+}
+
+/// How far behind what is fed the trial may notice: blocks being parsed and processed.
+const LAG: u64 = 1 << 20;
+
+#[test]
+fn the_trial_ends_as_soon_as_it_is_disproved() {
+    // Rows after the late one, to make the input several check intervals long.
+    let mut after = String::new();
+    for i in 0..(3 * CHECK_BYTES as usize / 24) {
+        writeln!(after, "{},{}.25,red,2024-01-02", i % 200, i % 90).unwrap();
+    }
+    let late_at = csv(5_000, "").len();
+    // A value that does not fit: the trial ends once its row is converted.
+    let misfit = csv(5_000, &format!("300,1.25,red,2024-01-01\n{after}"));
+    let at = trial_given_up_at(&misfit).expect("given up before the end");
+    assert!(
+        at > late_at && (at as u64) < late_at as u64 + LAG,
+        "given up at {at}"
+    );
+    // A float no longer exact as float32 fits a float32 column as the trial converts it:
+    // the next look at the scan ends the trial, one interval in.
+    let inexact = csv(5_000, &format!("1,0.1000000001,red,2024-01-01\n{after}"));
+    assert!(inexact.len() as u64 > 2 * CHECK_BYTES);
+    let at = trial_given_up_at(&inexact).expect("given up before the end") as u64;
+    assert!(
+        (CHECK_BYTES..CHECK_BYTES + LAG).contains(&at),
+        "given up at {at}"
+    );
+    let (mode, types) = convert(inexact, opts());
+    assert_eq!(mode, "two-pass");
+    assert_eq!(types[1], "float64");
+    // Neither happens to an input whose types the sample decides.
+    assert_eq!(trial_given_up_at(&csv(5_000, &after)), None);
+}
+
+#[test]
+fn late_invalid_utf8_makes_the_input_windows_1252() {
+    let mut csv = csv(5_000, "");
+    csv.extend_from_slice(b"1,1.25,caf\xe9,2024-01-01\n");
+    let p = Plan::new(csv, opts());
+    let two = run_two_passes(&p).unwrap();
+    assert_eq!(two.0.dialect.encoding, parquetry::Encoding::Windows1252);
+    let (mode, _) = convert(p.csv, opts());
+    assert_eq!(mode, "two-pass");
+}
+
+#[test]
+fn rejected_rows_are_reported_once_whichever_way_the_trial_ends() {
+    for late in ["", "300,1.25,red,2024-01-01\n"] {
+        let mut csv = csv(5_000, "1,2\n");
+        csv.extend_from_slice(late.as_bytes());
+        let opts = Options {
+            bad_rows: BadRows::Collect,
+            ..opts()
+        };
+        let p = Plan::new(csv, opts);
+        let mut out = Vec::new();
+        let report = convert_seekable(Cursor::new(&p.csv), &mut out, &p.opts, |_| {}).unwrap();
+        assert_eq!(report.rows_rejected, 1, "{late}");
+        assert_eq!(report.rejected.len(), 1, "{late}");
+        assert_eq!(report.rejected[0].line, 5_002, "{late}");
+        check_like_two_passes(&p, &Ok((report, out)), late);
+    }
+}
+
+#[test]
+fn a_forced_type_the_sample_reads_otherwise_is_decided_by_the_whole_input() {
+    // A forced timestamp's unit comes from the data: milliseconds in the sample, then a
+    // value with microseconds.
+    let mut s = String::from("at\n");
+    for i in 0..2_000 {
+        writeln!(s, "2024-01-01T00:00:{:02}.123", i % 60).unwrap();
+    }
+    s.push_str("2024-01-01T00:00:00.123456\n");
+    let opts = Options {
+        types: vec![("at".into(), TypeOverride::Timestamp)],
+        ..opts()
+    };
+    let (mode, types) = convert(s.into_bytes(), opts);
+    assert_eq!(mode, "two-pass");
+    assert_eq!(types, ["timestamp[us]"]);
+}
+
+#[test]
+fn a_file_given_up_on_is_truncated_and_written_again() {
+    let csv = csv(20_000, "70000,1.25,red,2024-01-01\n");
+    let p = Plan::new(csv, opts());
+    let path =
+        std::env::temp_dir().join(format!("parquetry-onepass-{}.parquet", std::process::id()));
+    let file = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    let mut out = std::io::BufWriter::new(file);
+    let report = convert_seekable(Cursor::new(&p.csv), &mut out, &p.opts, |_| {}).unwrap();
+    assert_eq!(report.mode, "two-pass");
+    let mut file = out.into_inner().unwrap();
+    file.seek(SeekFrom::Start(0)).unwrap();
+    let mut written = Vec::new();
+    file.read_to_end(&mut written).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(written.len() as u64, report.bytes_out);
+    let (_, two) = run_two_passes(&p).unwrap();
+    assert!(
+        written == two,
+        "the file holds exactly the second pass's output"
+    );
+}
