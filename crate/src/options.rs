@@ -131,7 +131,8 @@ pub struct Options {
     pub row_group_rows: usize,
     /// Bytes of CSV text per row group, at most: bounds memory on wide or long-text files.
     pub row_group_bytes: usize,
-    /// Rows used for inference when the input cannot be read twice.
+    /// Rows used for inference when the input cannot be read twice; when it can, the rows
+    /// whose types a one-pass conversion tries first (see [`crate::onepass`]).
     pub sample_rows: usize,
     /// A field longer than this rejects its row (and bounds memory on a runaway quote).
     pub max_field_bytes: usize,

@@ -71,7 +71,8 @@ pub struct Report {
     pub bytes_out: u64,
     pub row_groups: usize,
     pub dialect: DialectReport,
-    /// "two-pass" or "stream".
+    /// "one-pass" (exact types, which the first rows had: the input was read once),
+    /// "two-pass" (exact types, read twice) or "stream" (the sample's types).
     pub mode: &'static str,
     pub columns: Vec<ColumnReport>,
     /// Rejected rows (filled under the `collect` policy).

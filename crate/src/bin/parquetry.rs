@@ -78,10 +78,12 @@ struct Cli {
     /// Worker threads: parsing, per-field work and encoding [default: all cores].
     #[arg(long)]
     threads: Option<usize>,
-    /// One pass, with types inferred from the first --sample-rows rows.
+    /// One pass, with types inferred from the first --sample-rows rows (rows that do not
+    /// fit them are rejected).
     #[arg(long)]
     stream: bool,
-    /// Rows used for inference in stream mode.
+    /// Rows used for inference in stream mode; otherwise the rows whose types are tried
+    /// first, in one pass that checks them against every row.
     #[arg(long)]
     sample_rows: Option<usize>,
     /// A longer field rejects its row.
