@@ -310,12 +310,16 @@ impl Scanner {
 
     /// Ends a sampling scan with the types of the rows sampled as if they were the whole
     /// input's (closed category vocabularies, floats trusted exact): the types a
-    /// [`crate::onepass::OnePass`] puts on trial.
-    pub fn finish_sample_as_whole(mut self) -> Result<Inference> {
+    /// [`crate::onepass::OnePass`] puts on trial. The flag: the input ended within the
+    /// sample, so these are the whole input's types.
+    pub fn finish_sample_as_whole(mut self) -> Result<(Inference, bool)> {
+        // Text fed may not be parsed yet: only the end of input tells whether it held more
+        // rows than the sample.
         if !self.has_sample() {
             self.push(&[], true);
         }
-        self.into_inference(None)
+        let whole = !self.has_sample();
+        Ok((self.into_inference(None)?, whole))
     }
 
     /// Feeds the next chunk of the input.

@@ -109,7 +109,8 @@ impl<W: Retract + ?Sized> Retract for &mut W {
 /// Exact types over a seekable input, whatever row they are decided by. The types of the
 /// first `opts.sample_rows` rows are put on trial in one pass that converts and scans
 /// every row ([`OnePass`]); only if the whole input's types differ is the output taken
-/// back and the input converted a second time, with them.
+/// back and the input converted a second time, with them. An input no longer than the
+/// sample is scanned whole by the sampling and then converted.
 pub fn convert_seekable<R: Read + Seek + Send, W: Retract + Send>(
     mut input: R,
     out: W,
@@ -127,15 +128,26 @@ pub fn convert_seekable<R: Read + Seek + Send, W: Retract + Send>(
             break;
         }
         sampler.feed(&chunk[..n])?;
-        // The pass that follows reads from the start again: the sample is part of the sniff.
+        // The pass that follows reads from the start again: the sample is part of the sniff
+        // (or, for an input no longer than the sample, its scan).
         on_progress(&Progress {
             phase: Phase::Sniff,
             ..sampler.progress()
         });
     }
     drop(chunk);
-    let trial = sampler.finish_sample_as_whole()?;
+    // An input no longer than the sample was scanned whole: its types need no trial.
+    let (trial, scanned_whole) = sampler.finish_sample_as_whole()?;
     input.seek(SeekFrom::Start(0))?;
+    if scanned_whole {
+        let mut conv = Converter::new(trial, opts, out)?;
+        pump(&mut input, |c| {
+            conv.feed(c)?;
+            on_progress(&conv.progress());
+            Ok(())
+        })?;
+        return Ok(conv.finish()?.0);
+    }
     let mut pass = OnePass::new(trial, opts, out)?;
     pump(&mut input, |c| {
         pass.feed(c)?;

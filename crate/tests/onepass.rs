@@ -122,7 +122,8 @@ fn trial_given_up_at(csv: &[u8]) -> Option<usize> {
     };
     let mut sampler = Scanner::sampling(&opts, SAMPLE as u64).unwrap();
     sampler.feed(&csv[..csv.len().min(1 << 20)]).unwrap();
-    let trial = sampler.finish_sample_as_whole().unwrap();
+    let (trial, whole) = sampler.finish_sample_as_whole().unwrap();
+    assert!(!whole, "the input is longer than the sample");
     let mut pass = OnePass::new(trial, &opts, Vec::new()).unwrap();
     let mut fed = 0;
     for chunk in csv.chunks(64 << 10) {

@@ -21,7 +21,7 @@
 //! | 3 | 2–7 | max field bytes 1..=63; 0: default |
 //! | 4 | 0–6 | row group rows 1..=127; 0: default |
 //! | 4 | 7   | row group bytes = 16 |
-//! | 5 | all | sample rows 1..=255; 0: default |
+//! | 5 | all | sample rows 1..=255 (stream mode's, and those whose types a seekable conversion tries in one pass); 0: default |
 //! | 6 | 0–1 | category max: default, 0, 1, 2 |
 //! | 6 | 2   | force a type on one column (byte 6 bits 3–4 pick the name, byte 7 the type) |
 //! | 7 | all | the forced type, mod 16 |
@@ -29,7 +29,8 @@
 //! Checks: no panic; Ok reports keep `rows_in == rows_written + rows_rejected`; under skip and
 //! collect the only errors are `EmptyInput` and `Options`; no internal, I/O or write error
 //! ever; the output reads back as Parquet with the rows, row groups and columns reported;
-//! and chunked feeding gives the same result as the whole input.
+//! a seekable conversion (one pass or two) writes the bytes two passes write; and chunked
+//! feeding gives the same result as the whole input.
 //!
 //! The decoding and checks live in `crate/tests/fuzz_check/mod.rs`, shared with
 //! `crate/tests/fuzz_regressions.rs`, which replays every file of `crate/tests/fuzz-cases/`.
