@@ -195,9 +195,11 @@ impl<W: Write + Send> OnePass<W> {
             started: self.started,
         };
         let mut whole = scanner.into_inference(None)?;
-        // The report's timings: the sample's sniff and scan, then this pass as the convert.
+        // The report's timings: the sample's sniff, then its scan and this pass as the scan
+        // if the conversion is to be done again, or else this pass as the convert.
         whole.sniff_ms = self.trial.sniff_ms;
         whole.scan_ms = self.trial.scan_ms;
+        let pass_ms = self.started.elapsed().as_secs_f64() * 1000.0;
         match self.conv {
             Some(mut conv) if whole.converts_like(&self.trial) => {
                 // The report and the file's metadata tell the whole input's statistics.
@@ -212,6 +214,7 @@ impl<W: Write + Send> OnePass<W> {
                     (None, Some(dropped)) => dropped,
                     (None, None) => return Err(Error::State("the trial lost its output")),
                 };
+                whole.scan_ms += pass_ms;
                 Ok(Outcome::Again {
                     inference: whole,
                     out,

@@ -246,3 +246,89 @@ fn a_file_given_up_on_is_truncated_and_written_again() {
         "the file holds exactly the second pass's output"
     );
 }
+
+mod random {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Shapes of values: a column is a run of one, with a few values of others mixed in
+    /// (or none), anywhere: the trial's sample may or may not see what changes its type.
+    fn shapes() -> Vec<BoxedStrategy<String>> {
+        vec![
+            (0u32..200).prop_map(|v| v.to_string()).boxed(),
+            (0u32..70_000).prop_map(|v| v.to_string()).boxed(),
+            (-5i32..0).prop_map(|v| v.to_string()).boxed(),
+            (0u32..10_000)
+                .prop_map(|v| format!("{}.{:02}", v / 100, v % 100))
+                .boxed(),
+            Just("0.1000000001".to_string()).boxed(),
+            (1u32..28).prop_map(|d| format!("2024-02-{d:02}")).boxed(),
+            prop::sample::select(vec!["red", "green", "blue"])
+                .prop_map(String::from)
+                .boxed(),
+            "[a-z]{1,6}".boxed(),
+            Just(String::new()).boxed(),
+            Just("NA".to_string()).boxed(),
+            Just("caf\u{e9}".to_string()).boxed(),
+        ]
+    }
+
+    fn column(rows: usize) -> impl Strategy<Value = Vec<String>> {
+        let n = shapes().len();
+        (
+            0..n,
+            0..n,
+            prop::sample::select(vec![0.0, 0.0005, 0.002, 0.03]),
+        )
+            .prop_flat_map(move |(base, other, rate)| {
+                let (base, other) = (shapes()[base].clone(), shapes()[other].clone());
+                proptest::collection::vec(
+                    (prop::bool::weighted(rate), base, other)
+                        .prop_map(|(odd, b, o)| if odd { o } else { b }),
+                    rows,
+                )
+            })
+    }
+
+    /// Rows of three such columns.
+    fn table() -> impl Strategy<Value = Vec<[String; 3]>> {
+        (100usize..3000).prop_flat_map(|rows| {
+            (column(rows), column(rows), column(rows)).prop_map(|(a, b, c)| {
+                a.into_iter()
+                    .zip(b)
+                    .zip(c)
+                    .map(|((a, b), c)| [a, b, c])
+                    .collect()
+            })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        /// Whatever the table and wherever its types change, a seekable conversion writes
+        /// two passes' bytes (`check_like_two_passes`), whether its trial holds or not.
+        #[test]
+        fn one_pass_or_two_the_output_is_two_passes(
+            rows in table(),
+            sample in 1usize..300,
+            bad_rows in prop::sample::select(vec![BadRows::Error, BadRows::Skip, BadRows::Collect]),
+            ragged in proptest::option::of(0usize..2000),
+        ) {
+            let mut s = String::from("a,b,c\n");
+            for (i, r) in rows.iter().enumerate() {
+                if ragged == Some(i) {
+                    s.push_str("1,2\n");
+                }
+                writeln!(s, "{},{},{}", r[0], r[1], r[2]).unwrap();
+            }
+            let opts = Options { sample_rows: sample, bad_rows, ..Options::default() };
+            let p = Plan::new(s.into_bytes(), opts);
+            let mut out = Vec::new();
+            let res = convert_seekable(Cursor::new(&p.csv), &mut out, &p.opts, |_| {})
+                .map(|r| (r, out));
+            check(&p, &res, "random");
+            check_like_two_passes(&p, &res, "random");
+        }
+    }
+}
