@@ -138,16 +138,10 @@ pub fn convert_seekable<R: Read + Seek + Send, W: Retract + Send>(
     drop(chunk);
     // An input no longer than the sample was scanned whole: its types need no trial.
     let (trial, scanned_whole) = sampler.finish_sample_as_whole()?;
-    input.seek(SeekFrom::Start(0))?;
     if scanned_whole {
-        let mut conv = Converter::new(trial, opts, out)?;
-        pump(&mut input, |c| {
-            conv.feed(c)?;
-            on_progress(&conv.progress());
-            Ok(())
-        })?;
-        return Ok(conv.finish()?.0);
+        return convert_again(&mut input, trial, opts, out, &mut on_progress);
     }
+    input.seek(SeekFrom::Start(0))?;
     let mut pass = OnePass::new(trial, opts, out)?;
     pump(&mut input, |c| {
         pass.feed(c)?;
@@ -173,9 +167,20 @@ pub fn convert_seekable<R: Read + Seek + Send, W: Retract + Send>(
             (inference, out)
         }
     };
+    convert_again(&mut input, inference, opts, &mut out, &mut on_progress)
+}
+
+/// Reads the input from its start again and converts it with known types.
+fn convert_again<R: Read + Seek + Send, W: Write + Send>(
+    input: &mut R,
+    inference: Inference,
+    opts: &Options,
+    out: W,
+    on_progress: &mut impl FnMut(&Progress),
+) -> Result<Report> {
     input.seek(SeekFrom::Start(0))?;
-    let mut conv = Converter::new(inference, opts, &mut out)?;
-    pump(&mut input, |c| {
+    let mut conv = Converter::new(inference, opts, out)?;
+    pump(input, |c| {
         conv.feed(c)?;
         on_progress(&conv.progress());
         Ok(())
