@@ -60,6 +60,12 @@ pub(crate) struct ScanState {
     samples: Vec<Vec<Box<[u8]>>>,
     /// Sound rows looked at for samples so far.
     sampled: usize,
+    /// The source columns a conversion running alongside converts (see [`crate::onepass`]),
+    /// with the type it vouches for, if it does. That conversion checks a converted
+    /// column's text and counts its nulls, so a settled one is no longer looked at here;
+    /// a vouched-for column's values are not classified either, only noted in its distinct
+    /// set: every one of them must parse as the type for the conversion to go on.
+    alongside: FxHashMap<usize, Option<Kind>>,
 }
 
 /// Sample values kept per column for previews.
@@ -77,15 +83,41 @@ impl ScanState {
         let names = infer::column_names(reader.header.as_deref(), width, reader.encoding());
         self.columns = names
             .iter()
-            .map(|n| {
+            .enumerate()
+            .map(|(i, n)| {
                 let forced = self.forced_categories.iter().any(|f| f == n);
-                ColumnScan::new(if forced {
+                let mut scan = ColumnScan::new(if forced {
                     FORCED_CATEGORY_CAP
                 } else {
                     self.distinct_cap
-                })
+                });
+                if self.vouched(i).is_some() {
+                    // No type left to strike out: values are only counted and noted.
+                    scan.mask = 0;
+                }
+                scan
             })
             .collect();
+    }
+
+    /// The columns a conversion converts alongside this scan, with the types it vouches
+    /// for (see the field). Set before the first batch.
+    pub(crate) fn set_alongside(&mut self, alongside: FxHashMap<usize, Option<Kind>>) {
+        self.alongside = alongside;
+    }
+
+    /// The type vouched for column `source`, if any.
+    pub(crate) fn vouched(&self, source: usize) -> Option<&Kind> {
+        self.alongside.get(&source).and_then(|k| k.as_ref())
+    }
+
+    /// How much of column `c` is to be looked at in the batches to come.
+    fn look(&self, c: usize) -> Look {
+        match self.columns[c].settled() {
+            false => Look::Values,
+            true if self.alongside.contains_key(&c) => Look::Nothing,
+            true => Look::Nulls,
+        }
     }
 
     /// Keeps each column's first distinct values until every column has [`SAMPLES`]. Only
@@ -110,14 +142,16 @@ impl ScanState {
         }
     }
 
-    /// What observing a batch on its own thread needs: forks of the columns as they stand.
-    pub(crate) fn piece_fork(&self, encoding: Encoding) -> PieceFork {
-        PieceFork {
+    /// What observing a batch on the thread that parsed it needs: forks of the columns as
+    /// they stand, once the first record told how many. A fork a little behind its column
+    /// only looks at more than it must, and merging gives the same statistics.
+    pub(crate) fn piece_fork(&self, encoding: Encoding) -> Option<PieceFork> {
+        (!self.columns.is_empty()).then(|| PieceFork {
             columns: self.columns.iter().map(ColumnScan::fork).collect(),
-            settled: self.columns.iter().map(ColumnScan::settled).collect(),
+            looks: (0..self.columns.len()).map(|c| self.look(c)).collect(),
             tokens: self.tokens.clone(),
             check_utf8: self.utf8_ok && encoding == Encoding::Utf8,
-        }
+        })
     }
 
     /// Merges a batch's findings into the columns: from the thread that parsed it (see
@@ -149,16 +183,17 @@ impl ScanState {
         self.keep_samples(batch, &sound);
         // An ASCII batch is valid UTF-8 field by field; only others need a look at each field.
         let check_utf8 = self.utf8_ok && encoding == Encoding::Utf8 && !batch.is_ascii();
+        let looks: Vec<Look> = (0..self.columns.len()).map(|c| self.look(c)).collect();
         let (tokens, columns) = (&self.tokens, &self.columns);
         let tiles: Vec<(usize, ColumnScan, bool)> = tiles(columns.len(), &sound)
             .into_par_iter()
+            .filter(|(c, _)| looks[*c] != Look::Nothing)
             .map(|(c, rows)| {
                 let mut scan = columns[c].fork();
-                let settled = columns[c].settled();
                 let mut ok = true;
                 for &i in rows {
                     let f = batch.field(i, c);
-                    let seen = observe_field(&mut scan, f, settled, tokens, check_utf8, &mut ok);
+                    let seen = observe_field(&mut scan, f, looks[c], tokens, check_utf8, &mut ok);
                     scan.note(f, seen);
                 }
                 (c, scan, ok)
@@ -171,23 +206,37 @@ impl ScanState {
     }
 }
 
+/// How much of a column the scan looks at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// Every value: its type, its null, the distinct set.
+    Values,
+    /// The column is settled (see [`ColumnScan::settled`]): only its empty fields, still
+    /// its nulls, and its text's encoding.
+    Nulls,
+    /// Settled, and a conversion alongside checks its text and counts its nulls.
+    Nothing,
+}
+
 /// One field for the scan: its UTF-8 checked while `check_utf8` (clearing `utf8_ok` if
-/// invalid), and observed but for the distinct set, or for a column already settled only
-/// counted if empty (a settled column's empty fields are still its nulls). Returns what
-/// the field is for the distinct set (nothing, for a settled column: it keeps none).
+/// invalid), and observed but for the distinct set as far as `look` says. Returns what the
+/// field is for the distinct set (nothing, for a settled column: it keeps none).
 #[inline]
 fn observe_field(
     scan: &mut ColumnScan,
     f: &[u8],
-    settled: bool,
+    look: Look,
     tokens: &Tokens,
     check_utf8: bool,
     utf8_ok: &mut bool,
 ) -> Seen {
+    if look == Look::Nothing {
+        return Seen::Empty;
+    }
     if check_utf8 && *utf8_ok && !f.is_ascii() {
         *utf8_ok = is_utf8(f, true);
     }
-    if !settled {
+    if look == Look::Values {
         return scan.observe_kind(f, tokens);
     }
     scan.empty += u64::from(f.is_empty());
@@ -197,7 +246,7 @@ fn observe_field(
 /// Forks of a scan's columns, to observe a whole batch on the thread that parsed it.
 pub(crate) struct PieceFork {
     columns: Vec<ColumnScan>,
-    settled: Vec<bool>,
+    looks: Vec<Look>,
     tokens: Arc<Tokens>,
     /// Whether non-ASCII fields still need a UTF-8 check.
     check_utf8: bool,
@@ -214,6 +263,13 @@ pub(crate) struct Found {
 }
 
 impl PieceFork {
+    /// The work for [`rows::step`] to do on each batch where it was parsed.
+    pub(crate) fn work(
+        &self,
+    ) -> impl Fn(&Batch) -> Box<dyn std::any::Any + Send + Sync> + Sync + '_ {
+        move |b| Box::new(self.observe(b))
+    }
+
     /// Observes the batch's sound rows, row after row, as the tiles of
     /// [`ScanState::process`] would.
     pub(crate) fn observe(&self, batch: &Batch) -> Found {
@@ -226,10 +282,13 @@ impl PieceFork {
         let check_utf8 = self.check_utf8 && !batch.is_ascii();
         let mut utf8_ok = true;
         for &i in &sound {
-            let columns = columns.iter_mut().zip(&mut distinct).zip(&self.settled);
-            for (c, ((scan, distinct), &settled)) in columns.enumerate() {
+            let columns = columns.iter_mut().zip(&mut distinct).zip(&self.looks);
+            for (c, ((scan, distinct), &look)) in columns.enumerate() {
+                if look == Look::Nothing {
+                    continue;
+                }
                 let f = batch.field(i, c);
-                let seen = observe_field(scan, f, settled, &self.tokens, check_utf8, &mut utf8_ok);
+                let seen = observe_field(scan, f, look, &self.tokens, check_utf8, &mut utf8_ok);
                 if let Some(d) = distinct {
                     d.note(f, seen, i, |r| batch.field(r, c));
                 }
@@ -282,6 +341,7 @@ impl Scanner {
                 distinct_cap: opts.category_max.max(1000),
                 samples: Vec::new(),
                 sampled: 0,
+                alongside: FxHashMap::default(),
             },
             started: Instant::now(),
         })
@@ -331,13 +391,9 @@ impl Scanner {
     fn push(&mut self, chunk: &[u8], last: bool) {
         self.st.start(&self.reader);
         let encoding = self.reader.encoding();
-        // Batches parsed from pieces are observed on the thread that parsed them, by forks of
-        // the columns as they stand now: a fork a little behind its column only looks at more
-        // than it must, and merging gives the same statistics.
-        let fork = (!self.st.columns.is_empty()).then(|| self.st.piece_fork(encoding));
-        let work = fork.as_ref().map(|f| {
-            move |b: &Batch| -> Box<dyn std::any::Any + Send + Sync> { Box::new(f.observe(b)) }
-        });
+        // Batches parsed from pieces are observed on the thread that parsed them.
+        let fork = self.st.piece_fork(encoding);
+        let work = fork.as_ref().map(|f| f.work());
         let _ = rows::step(
             &mut self.reader,
             &mut self.st,
@@ -410,14 +466,17 @@ impl Scanner {
             let decimals = (scan.mask & crate::scan::bits::FLOAT != 0).then_some(scan.decimals);
             let null_counts = scan.null_counts();
             let forced = self.opts.type_override(&name);
-            let (kind, distinct) = infer::decide(
-                &name,
-                scan,
-                forced,
-                &self.opts,
-                encoding,
-                sampled_rows.is_some(),
-            )?;
+            let (kind, distinct) = match st.alongside.get(&source).and_then(|k| k.as_ref()) {
+                Some(kind) => (kind.clone(), scan.distinct.as_ref().map(|d| d.len())),
+                None => infer::decide(
+                    &name,
+                    scan,
+                    forced,
+                    &self.opts,
+                    encoding,
+                    sampled_rows.is_some(),
+                )?,
+            };
             let decimals = decimals.filter(|_| matches!(kind, Kind::Float32 | Kind::Float64));
             let samples = st.samples.get(source).map_or_else(Vec::new, |v| {
                 v.iter().map(|b| shorten(&lossy(b, encoding), 80)).collect()
@@ -820,6 +879,24 @@ impl<W: Write + Send> ConvertState<W> {
     /// Rows converted or rejected so far.
     pub(crate) fn rows_done(&self) -> u64 {
         self.rows_written + self.rows_rejected
+    }
+
+    /// Sets the null counts of `inf`'s columns to those written: a scan alongside leaves
+    /// them to this conversion (see [`ScanState::set_alongside`]). Whatever rows it
+    /// rejected, the scan would not have counted either (they were malformed).
+    pub(crate) fn count_nulls(&self, inf: &mut Inference) {
+        let written: FxHashMap<usize, u64> = self
+            .inf
+            .columns
+            .iter()
+            .zip(&self.written)
+            .map(|(c, w)| (c.source, w.nulls))
+            .collect();
+        for c in &mut inf.columns {
+            if let Some(&nulls) = written.get(&c.source) {
+                c.nulls = nulls;
+            }
+        }
     }
 
     /// Gives up on the output: the sink, and how many bytes were written to it.

@@ -11,9 +11,10 @@ use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 /// Bytes read per chunk: large enough to amortise calls, small enough for smooth progress.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
-/// Feeds `input` to `each` chunk by chunk. The reading runs on a thread of its own, a few
-/// chunks ahead, so that the engine never waits for a `read` call.
-fn pump<R: Read + Send>(input: &mut R, mut each: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+/// Feeds `input` to `each` chunk by chunk, until its end or until `each` returns `false`.
+/// The reading runs on a thread of its own, a few chunks ahead, so that the engine never
+/// waits for a `read` call.
+fn pump<R: Read + Send>(input: &mut R, mut each: impl FnMut(&[u8]) -> Result<bool>) -> Result<()> {
     const AHEAD: usize = 2;
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(AHEAD);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
@@ -44,7 +45,9 @@ fn pump<R: Read + Send>(input: &mut R, mut each: impl FnMut(&[u8]) -> Result<()>
             if chunk.is_empty() {
                 return Ok(());
             }
-            each(&chunk)?;
+            if !each(&chunk)? {
+                return Ok(());
+            }
             let _ = empty_tx.send(chunk);
         }
         Ok(())
@@ -54,7 +57,7 @@ fn pump<R: Read + Send>(input: &mut R, mut each: impl FnMut(&[u8]) -> Result<()>
 /// Reads the whole input once and returns the types a conversion would produce.
 pub fn inspect(mut input: impl Read + Send, opts: &Options) -> Result<Inference> {
     let mut scanner = Scanner::new(opts)?;
-    pump(&mut input, |c| scanner.feed(c))?;
+    pump(&mut input, |c| scanner.feed(c).map(|_| true))?;
     scanner.finish()
 }
 
@@ -109,8 +112,9 @@ impl<W: Retract + ?Sized> Retract for &mut W {
 /// Exact types over a seekable input, whatever row they are decided by. The types of the
 /// first `opts.sample_rows` rows are put on trial in one pass that converts and scans
 /// every row ([`OnePass`]); only if the whole input's types differ is the output taken
-/// back and the input converted a second time, with them. An input no longer than the
-/// sample is scanned whole by the sampling and then converted.
+/// back and the input converted a second time, with them (scanned again first if the
+/// trial ended early). An input no longer than the sample is scanned whole by the
+/// sampling and then converted.
 pub fn convert_seekable<R: Read + Seek + Send, W: Retract + Send>(
     mut input: R,
     out: W,
@@ -146,7 +150,7 @@ pub fn convert_seekable<R: Read + Seek + Send, W: Retract + Send>(
     pump(&mut input, |c| {
         pass.feed(c)?;
         on_progress(&pass.progress());
-        Ok(())
+        Ok(pass.on_trial())
     })?;
     let last = pass.progress();
     let (inference, mut out) = match pass.finish()? {
@@ -166,6 +170,27 @@ pub fn convert_seekable<R: Read + Seek + Send, W: Retract + Send>(
             out.retract(written)?;
             (inference, out)
         }
+        Outcome::Rescan {
+            mut out,
+            written,
+            spent_ms,
+        } => {
+            out.retract(written)?;
+            input.seek(SeekFrom::Start(0))?;
+            let mut scanner = Scanner::new(opts)?;
+            pump(&mut input, |c| {
+                scanner.feed(c)?;
+                // Its sniff too: progress only goes forward.
+                on_progress(&Progress {
+                    phase: Phase::Scan,
+                    ..scanner.progress()
+                });
+                Ok(true)
+            })?;
+            let mut inference = scanner.finish()?;
+            inference.scan_ms += spent_ms;
+            (inference, out)
+        }
     };
     convert_again(&mut input, inference, opts, &mut out, &mut on_progress)
 }
@@ -183,7 +208,7 @@ fn convert_again<R: Read + Seek + Send, W: Write + Send>(
     pump(input, |c| {
         conv.feed(c)?;
         on_progress(&conv.progress());
-        Ok(())
+        Ok(true)
     })?;
     Ok(conv.finish()?.0)
 }
@@ -199,7 +224,7 @@ pub fn convert_stream<W: Write + Send>(
     pump(&mut input, |c| {
         conv.feed(c)?;
         on_progress(&conv.progress());
-        Ok(())
+        Ok(true)
     })?;
     Ok(conv.finish()?.0)
 }

@@ -2,7 +2,7 @@
 //! cannot), cells are appended to Arrow builders, and a row group's builders become arrays.
 //! A row is parsed whole into cells before any is appended, so a rejected row leaves no trace.
 
-use crate::infer::{ticks_per_second, ColumnPlan, IntType, Kind};
+use crate::infer::{ticks_per_second, unit_for_fraction, ColumnPlan, IntType, Kind};
 use crate::options::Encoding;
 use crate::scan::Tokens;
 use crate::text::decode_field;
@@ -30,7 +30,11 @@ pub enum Cell {
 }
 
 /// Parses one field for its column; `Err` carries the reason it does not fit. `scanned`: the
-/// first pass saw every value of the column, so float exactness need not be checked again.
+/// column's type was inferred from every value, so float exactness need not be checked
+/// again, and no timestamp or time of day has more fraction digits than its unit holds
+/// (as the unit was chosen for the most digits). The scan already made sure of the digits,
+/// but for the types a one-pass trial vouches for (see [`crate::onepass`]): there this check
+/// is what keeps the unit the one the scan would have chosen.
 /// `ascii`: the field is known to be ASCII (its whole batch is), hence valid UTF-8.
 pub fn parse_cell(
     b: &[u8],
@@ -124,7 +128,10 @@ pub fn parse_cell(
                 } else {
                     "has a time zone offset, but the column's timestamps have none".into()
                 }),
-                Some(t) if (t.nanos as i64) % (1_000_000_000 / per) != 0 => {
+                Some(t)
+                    if (t.nanos as i64) % (1_000_000_000 / per) != 0
+                        || scanned && unit_for_fraction(t.frac_digits) > *unit =>
+                {
                     Err(format!("has more fraction digits than {}", kind.name()))
                 }
                 Some(t) => t
@@ -135,9 +142,9 @@ pub fn parse_cell(
             }
         }
         Kind::Time(unit) => match value::parse_time(b) {
-            Some((nanos, _)) => {
+            Some((nanos, digits)) => {
                 let per_tick = 1_000_000_000 / ticks_per_second(*unit);
-                if nanos % per_tick != 0 {
+                if nanos % per_tick != 0 || scanned && unit_for_fraction(digits) > *unit {
                     Err(format!("has more fraction digits than {}", kind.name()))
                 } else {
                     Ok(Cell::Ticks(nanos / per_tick))

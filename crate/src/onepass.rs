@@ -3,20 +3,34 @@
 //! rows. So the types of a sample of them are put on trial: the input is converted with
 //! them while every row is also scanned, as the first pass would. If the whole input's
 //! types turn out to be the sample's, the output is done; if not, the caller discards it
-//! and converts again with the types the scan found (the second pass of the usual two).
+//! and converts again.
 //!
 //! The output is then exactly what two passes write: the trial converts with the same code
 //! and, when it holds, with types equal to the whole input's (see
-//! [`Inference::converts_like`]). A value that does not fit the trial's types (a late `300`
-//! in a column of bytes, a word in a column of dates) ends the conversion at once, and a
-//! look every [`CHECK_BYTES`] at the scan so far catches the changes no single value shows
-//! (a float no longer exact as float32 …); both are only early exits, as the comparison at
-//! the end decides. From then on the pass only scans, so a trial that fails early costs
-//! about what two passes cost, and one that fails at the very end up to ~1.5× as much.
+//! [`Inference::converts_like`]).
+//!
+//! The conversion does part of the scan's work. A value that does not fit a trial type (a
+//! late `300` in a column of bytes, a word in a column of dates) disproves the types at
+//! once, so a column of booleans, integers, dates, timestamps or times whose every value
+//! the conversion took has the trial's type: the scan need not classify its values, only
+//! note them for the distinct count (see [`vouches_for`]). What no single value shows (a
+//! float no longer exact as float32, a text column that became a category …) is the
+//! scan's to find; a look every [`CHECK_BYTES`] at it ends a trial that is bound to fail.
+//!
+//! How a trial ends, and what it costs:
+//! - it holds: one read, the output done ([`Outcome::Done`]);
+//! - the scan at the end disagrees: the whole input's types are known, and the input is
+//!   converted again with them ([`Outcome::Again`]), about 1.6× the time of one pass;
+//! - it fails before the end: the pass stops there, but the types it vouched for were
+//!   never scanned, so the input is scanned and converted again ([`Outcome::Rescan`]): a
+//!   failure early in the file costs what two passes cost, one at its very end nearly
+//!   twice that.
 
+use crate::batch::Batch;
 use crate::convert::{ConvertState, Converter, ScanState, Scanner};
 use crate::error::{Error, Result};
-use crate::infer::{inferred_kind, Inference, Kind};
+use crate::infer::{inferred_kind, ColumnPlan, Inference, Kind};
+use crate::options::Encoding;
 use crate::report::{Phase, Progress, Report};
 use crate::rows::{self, RowReader};
 use crate::{alloc, Options};
@@ -26,13 +40,29 @@ use web_time::Instant;
 /// Input between two looks at whether the scan so far still agrees with the trial.
 pub const CHECK_BYTES: u64 = 4 << 20;
 
+/// Whether the conversion vouches for a trial column's type, so that the scan need not
+/// classify its values: every value must parse as the type for the trial to go on, and
+/// for these types that alone makes the whole column's type the trial's (a column of
+/// dates whose every value reads in the trial's format infers that format; integers in
+/// the range of the trial's width infer it, …). Floats are left to the scan: the costly
+/// part of their scan, the exactness check, would only move into the conversion
+/// (measured: no faster). Text and categories are decided by their distinct values, which
+/// the scan keeps anyway. Forced types are judged by the scan's statistics.
+pub fn vouches_for(c: &ColumnPlan) -> bool {
+    !c.forced
+        && matches!(
+            c.kind,
+            Kind::Bool | Kind::Int(_) | Kind::Date(_) | Kind::Timestamp { .. } | Kind::Time(_)
+        )
+}
+
 /// A conversion with the types of a sample on trial, scanning every row to check them.
 pub struct OnePass<W: Write + Send> {
     opts: Options,
     trial: Inference,
     reader: RowReader,
     scan: ScanState,
-    /// `None` once the trial failed: from then on the pass only scans.
+    /// `None` once the trial failed: the pass is over.
     conv: Option<ConvertState<W>>,
     /// The sink, and the bytes written to it, once the trial failed.
     dropped: Option<(W, u64)>,
@@ -51,6 +81,10 @@ pub enum Outcome<W> {
         out: W,
         written: u64,
     },
+    /// The trial failed before the end of the input, which was not read further. The last
+    /// `written` bytes written to `out` are to be discarded, and the input scanned and
+    /// converted again; `spent_ms` went into the sample and the trial.
+    Rescan { out: W, written: u64, spent_ms: f64 },
 }
 
 impl<W: Write + Send> OnePass<W> {
@@ -59,7 +93,13 @@ impl<W: Write + Send> OnePass<W> {
     pub fn new(trial: Inference, opts: &Options, out: W) -> Result<Self> {
         let mut conv = Converter::new(trial.clone(), opts, out)?;
         conv.st.on_trial = true;
-        let scanner = Scanner::new(opts)?;
+        let mut scanner = Scanner::new(opts)?;
+        let alongside = trial.columns.iter();
+        scanner.st.set_alongside(
+            alongside
+                .map(|c| (c.source, vouches_for(c).then(|| c.kind.clone())))
+                .collect(),
+        );
         Ok(OnePass {
             opts: opts.clone(),
             trial,
@@ -72,7 +112,8 @@ impl<W: Write + Send> OnePass<W> {
         })
     }
 
-    /// Whether the output is still being written (the trial has not failed yet).
+    /// Whether the output is still being written (the trial has not failed yet). Once it
+    /// has, the rest of the input need not be fed.
     pub fn on_trial(&self) -> bool {
         self.conv.is_some()
     }
@@ -98,15 +139,13 @@ impl<W: Write + Send> OnePass<W> {
     }
 
     fn push(&mut self, chunk: &[u8], last: bool) -> Result<()> {
+        if !self.on_trial() {
+            return Ok(());
+        }
         self.scan.start(&self.reader);
         let encoding = self.reader.encoding();
-        // As in the scan pass: batches are observed on the threads that parsed them.
-        let fork = (!self.scan.columns.is_empty()).then(|| self.scan.piece_fork(encoding));
-        let work = fork.as_ref().map(|f| {
-            move |b: &crate::batch::Batch| -> Box<dyn std::any::Any + Send + Sync> {
-                Box::new(f.observe(b))
-            }
-        });
+        let fork = self.scan.piece_fork(encoding);
+        let work = fork.as_ref().map(|f| f.work());
         let mut state = (&mut self.scan, &mut self.conv);
         rows::step(
             &mut self.reader,
@@ -115,14 +154,13 @@ impl<W: Write + Send> OnePass<W> {
             last,
             work.as_ref().map(|w| w as rows::PieceWork<'_>),
             |(scan, _), reader| scan.start(reader),
-            |(scan, conv), b| {
-                scan.process(b, encoding);
-                match conv {
-                    Some(c) => c.process(b),
-                    None => Ok(()),
-                }
-            },
+            |(scan, conv), b| process(scan, conv, b, encoding),
         )?;
+        self.end_if_disproved()
+    }
+
+    /// Ends the trial if a value did not fit.
+    fn end_if_disproved(&mut self) -> Result<()> {
         if self.conv.as_ref().is_some_and(|c| c.disproved) {
             self.give_up()?;
         }
@@ -138,28 +176,28 @@ impl<W: Write + Send> OnePass<W> {
         if done <= self.opts.sample_rows as u64 {
             return Ok(());
         }
-        let columns = &self.scan.columns;
+        let scan = &self.scan;
         let differs = self.trial.columns.iter().any(|c| {
-            let Some(s) = columns.get(c.source) else {
+            let Some(s) = scan.columns.get(c.source) else {
                 return false;
             };
             // Forced types are judged at the end only.
             if c.forced {
                 return false;
             }
-            let now = inferred_kind(s);
+            // Past the distinct-value cap, the writer treats some columns otherwise.
+            let lost_distinct = c.distinct.is_some()
+                && s.distinct.is_none()
+                && (c.kind.mostly_unique() || c.kind == Kind::Text);
             match &c.kind {
                 // A category's vocabulary is the distinct set: it may only have grown.
                 Kind::Category(v) => {
-                    now != Kind::Text
+                    inferred_kind(s) != Kind::Text
                         || s.distinct.as_ref().is_none_or(|d| d.len() > v.values.len())
                 }
-                kind => {
-                    now != *kind
-                        || (c.distinct.is_some()
-                            && s.distinct.is_none()
-                            && (kind.mostly_unique() || *kind == Kind::Text))
-                }
+                // The conversion checks the type itself.
+                _ if scan.vouched(c.source).is_some() => lost_distinct,
+                kind => inferred_kind(s) != *kind || lost_distinct,
             }
         });
         if differs {
@@ -177,17 +215,25 @@ impl<W: Write + Send> OnePass<W> {
 
     pub fn finish(mut self) -> Result<Outcome<W>> {
         self.push(&[], true)?;
+        // The input may have ended before the first record was processed.
         self.scan.start(&self.reader);
         let encoding = self.reader.encoding();
         for b in &mut self.reader.take_all() {
-            self.scan.process(b, encoding);
-            if let Some(c) = &mut self.conv {
-                c.process(b)?;
-            }
+            process(&mut self.scan, &mut self.conv, b, encoding)?;
         }
-        if self.conv.as_ref().is_some_and(|c| c.disproved) {
-            self.give_up()?;
-        }
+        self.end_if_disproved()?;
+        let pass_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let Some(conv) = self.conv else {
+            let (out, written) = self
+                .dropped
+                .ok_or(Error::State("the trial lost its output"))?;
+            let spent_ms = self.trial.sniff_ms + self.trial.scan_ms + pass_ms;
+            return Ok(Outcome::Rescan {
+                out,
+                written,
+                spent_ms,
+            });
+        };
         let (rows, bytes) = (self.reader.rows, self.reader.bytes);
         let scanner = Scanner {
             opts: self.opts,
@@ -196,32 +242,40 @@ impl<W: Write + Send> OnePass<W> {
             started: self.started,
         };
         let mut whole = scanner.into_inference(None)?;
+        conv.count_nulls(&mut whole);
         // The report's timings: the sample's sniff, then its scan and this pass as the scan
         // if the conversion is to be done again, or else this pass as the convert.
         whole.sniff_ms = self.trial.sniff_ms;
         whole.scan_ms = self.trial.scan_ms;
-        let pass_ms = self.started.elapsed().as_secs_f64() * 1000.0;
-        match self.conv {
-            Some(mut conv) if whole.converts_like(&self.trial) => {
-                // The report and the file's metadata tell the whole input's statistics.
-                conv.inf = whole;
-                conv.started = self.started;
-                let (report, out) = conv.finish(rows, bytes)?;
-                Ok(Outcome::Done(report, out))
-            }
-            conv => {
-                let (out, written) = match (conv, self.dropped) {
-                    (Some(conv), _) => conv.abandon()?,
-                    (None, Some(dropped)) => dropped,
-                    (None, None) => return Err(Error::State("the trial lost its output")),
-                };
-                whole.scan_ms += pass_ms;
-                Ok(Outcome::Again {
-                    inference: whole,
-                    out,
-                    written,
-                })
-            }
+        if whole.converts_like(&self.trial) {
+            // The report and the file's metadata tell the whole input's statistics.
+            let mut conv = conv;
+            conv.inf = whole;
+            conv.started = self.started;
+            let (report, out) = conv.finish(rows, bytes)?;
+            return Ok(Outcome::Done(report, out));
         }
+        let (out, written) = conv.abandon()?;
+        whole.scan_ms += pass_ms;
+        Ok(Outcome::Again {
+            inference: whole,
+            out,
+            written,
+        })
     }
+}
+
+/// One batch for the scan and the conversion on trial, unless a value of an earlier one
+/// disproved the trial: then nothing more is looked at.
+fn process<W: Write + Send>(
+    scan: &mut ScanState,
+    conv: &mut Option<ConvertState<W>>,
+    b: &mut Batch,
+    encoding: Encoding,
+) -> Result<()> {
+    let Some(c) = conv.as_mut().filter(|c| !c.disproved) else {
+        return Ok(());
+    };
+    scan.process(b, encoding);
+    c.process(b)
 }

@@ -6,7 +6,7 @@
 mod fuzz_check;
 
 use fuzz_check::{check, check_like_two_passes, run_two_passes, Plan};
-use parquetry::onepass::{OnePass, CHECK_BYTES};
+use parquetry::onepass::{OnePass, Outcome, CHECK_BYTES};
 use parquetry::{convert_seekable, BadRows, Options, Scanner, TypeOverride};
 use std::fmt::Write as _;
 use std::io::{Cursor, Read, Seek, SeekFrom};
@@ -168,6 +168,97 @@ fn the_trial_ends_as_soon_as_it_is_disproved() {
     assert_eq!(types[1], "float64");
     // Neither happens to an input whose types the sample decides.
     assert_eq!(trial_given_up_at(&csv(5_000, &after)), None);
+}
+
+/// The conversion vouches for the types of integers, booleans, dates, timestamps and
+/// times (the scan only notes their values), so it must hold every value to what the scan
+/// would: a timestamp or time written with more fraction digits than the trial's unit
+/// needs the unit of its digits, even when its value fits the trial's (`.1230` in a
+/// column of milliseconds).
+#[test]
+fn vouched_types_hold_every_value_to_what_the_scan_would() {
+    let input = |late: &str| {
+        let mut s = String::from("at,time,flag\n");
+        for i in 0..5_000 {
+            // As many distinct values in the sample as in the whole input.
+            let (s60, ms) = (i % 60, i % 7 * 100 + 23);
+            let flag = ["true", "FALSE"][i % 2];
+            writeln!(
+                s,
+                "2024-01-01 10:00:{s60:02}.{ms:03},10:00:{s60:02}.5,{flag}"
+            )
+            .unwrap();
+        }
+        s.push_str(late);
+        s.into_bytes()
+    };
+    let (mode, types) = convert(input(""), opts());
+    assert_eq!(mode, "one-pass");
+    assert_eq!(types, ["timestamp[ms]", "time[ms]", "bool"]);
+    for (late, want) in [
+        (
+            "2024-01-01 10:00:00.1230,10:00:00.5,true\n",
+            ["timestamp[us]", "time[ms]", "bool"],
+        ),
+        (
+            "2024-01-01 10:00:00.123,10:00:00.5000,true\n",
+            ["timestamp[ms]", "time[us]", "bool"],
+        ),
+        (
+            "2024-01-01 10:00:00.123Z,10:00:00.5,true\n",
+            ["category", "time[ms]", "bool"],
+        ),
+        (
+            "2024-01-01 10:00:00.123,10:00:00.5,yes\n",
+            ["timestamp[ms]", "time[ms]", "category"],
+        ),
+    ] {
+        let (mode, types) = convert(input(late), opts());
+        assert_eq!(mode, "two-pass", "{late}");
+        assert_eq!(types, want, "{late}");
+    }
+}
+
+/// A trial that fails before the end of the input is over there: the columns it vouched
+/// for were never scanned, so the input must be scanned again ([`Outcome::Rescan`]). One
+/// that fails only on the whole input's statistics knows the whole input's types.
+#[test]
+fn a_trial_that_fails_early_stops_and_has_the_input_scanned_again() {
+    // Text parsed in small pieces, so that what is processed lags little behind what is fed.
+    let opts = Options {
+        piece_bytes: 64 << 10,
+        ..opts()
+    };
+    let outcome = |csv: &[u8]| {
+        let mut sampler = Scanner::sampling(&opts, SAMPLE as u64).unwrap();
+        sampler.feed(csv).unwrap();
+        let (trial, _) = sampler.finish_sample_as_whole().unwrap();
+        let mut pass = OnePass::new(trial, &opts, Vec::new()).unwrap();
+        let mut fed = 0;
+        for chunk in csv.chunks(1 << 16) {
+            if !pass.on_trial() {
+                break;
+            }
+            pass.feed(chunk).unwrap();
+            fed += chunk.len();
+        }
+        (pass.finish().unwrap(), fed)
+    };
+    let mut after = String::new();
+    for i in 0..100_000 {
+        writeln!(after, "{},{}.25,red,2024-01-02", i % 200, i % 90).unwrap();
+    }
+    let misfit = csv(5_000, &format!("300,1.25,red,2024-01-01\n{after}"));
+    let (end, fed) = outcome(&misfit);
+    assert!(matches!(end, Outcome::Rescan { .. }), "a misfit");
+    assert!(fed < misfit.len() / 2, "fed {fed} of {}", misfit.len());
+    let (end, _) = outcome(&csv(5_000, "1,0.1000000001,red,2024-01-01\n"));
+    let Outcome::Again { inference, .. } = end else {
+        panic!("a float64 at the very end");
+    };
+    let types: Vec<String> = inference.columns.iter().map(|c| c.kind.name()).collect();
+    assert_eq!(types, ["uint8", "float64", "category", "date"]);
+    assert!(matches!(outcome(&csv(5_000, "")).0, Outcome::Done(..)));
 }
 
 #[test]
