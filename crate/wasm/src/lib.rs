@@ -27,8 +27,10 @@ pub mod bindings {
         JsValue::from_str(&e.to_json())
     }
 
-    /// One conversion (or inspection). `mode`: "two-pass" (scan, then `begin_convert`, then
-    /// the same bytes again), "stream" (one pass, types from a sample) or "inspect".
+    /// One conversion (or inspection). `mode`: "one-pass" (a sample, then `end_sample`, then
+    /// a trial of its types over the whole input: see `end_trial`), "two-pass" (scan, then
+    /// `end_scan`, then the same bytes again), "stream" (one pass, types from a sample),
+    /// "inspect" or "preview".
     #[wasm_bindgen(js_name = Session)]
     pub struct JsSession(Session);
 
@@ -53,6 +55,25 @@ pub mod bindings {
         /// then feeds the same input again.
         pub fn end_scan(&mut self) -> Result<String, JsValue> {
             self.0.end_scan().map_err(to_js)
+        }
+
+        /// A "one-pass" session's sample is complete (`has_sample`) or the input ended: returns
+        /// what to feed next, the whole input from its start, as a JSON string: "trial"
+        /// (then `end_trial`) or "convert" (then `finish`).
+        pub fn end_sample(&mut self) -> Result<String, JsValue> {
+            self.0.end_sample().map_err(to_js)
+        }
+
+        /// The trial failed: the rest of the input need not be fed before `end_trial`.
+        pub fn trial_failed(&self) -> bool {
+            self.0.trial_failed()
+        }
+
+        /// Ends a one-pass trial: `{"next": "done" | "convert" | "scan", "discard": n}`. Drop
+        /// the last `n` output bytes taken; then "done": `finish`; "convert": feed the input
+        /// again, `finish`; "scan": feed it, `end_scan`, feed it again, `finish`.
+        pub fn end_trial(&mut self) -> Result<String, JsValue> {
+            self.0.end_trial().map_err(to_js)
         }
 
         /// Parquet bytes produced since the last call, copied out of wasm memory.

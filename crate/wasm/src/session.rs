@@ -4,8 +4,9 @@
 use parquetry::convert::{Converter, Scanner, StreamConverter};
 use parquetry::error::Error;
 use parquetry::infer::Inference;
+use parquetry::onepass::{OnePass, Outcome};
 use parquetry::options::Options;
-use parquetry::report::Progress;
+use parquetry::report::{Phase, Progress, Report};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::io::Write;
@@ -37,8 +38,14 @@ impl Write for Drain {
 
 enum Stage {
     Scan(Box<Scanner>),
+    /// One-pass mode: the first `sampleRows` rows, whose types go on trial.
+    Sample(Box<Scanner>),
+    /// One-pass mode: the whole input converted with the sample's types and scanned.
+    Trial(Box<OnePass<Drain>>),
     Convert(Box<Converter<Drain>>),
     Stream(Box<StreamConverter<Drain>>),
+    /// A trial that held: its report, for `finish`.
+    Held(Box<Report>),
     Done,
 }
 
@@ -51,7 +58,7 @@ pub struct Session {
     pub background: bool,
     opts: Options,
     out: Drain,
-    /// Two-pass conversion (scan, then convert) rather than inspection only.
+    /// A conversion (a scan is followed by a convert pass) rather than inspection only.
     converts: bool,
     /// Inspection of the first `sample_rows` rows only ("preview").
     samples: bool,
@@ -77,6 +84,8 @@ struct Queued {
     busy: bool,
     /// Progress after the latest chunk.
     last: Option<Progress>,
+    /// A one-pass trial failed: the rest of the input need not be fed.
+    trial_failed: bool,
     /// The error that ended the session, until a call reports it.
     error: Option<SessionError>,
     /// An error ended the session: no more input is taken.
@@ -116,8 +125,9 @@ fn misuse(message: &str) -> SessionError {
 }
 
 impl Session {
-    /// `mode`: "two-pass", "stream", "inspect" (types from every row) or "preview" (types
-    /// from the first `sampleRows` rows: the caller stops feeding once `has_sample`).
+    /// `mode`: "two-pass", "one-pass" (see [`Session::end_sample`]), "stream", "inspect"
+    /// (types from every row) or "preview" (types from the first `sampleRows` rows: the
+    /// caller stops feeding once `has_sample`).
     pub fn new(options_json: &str, mode: &str) -> Result<Session, SessionError> {
         let opts: Options = if options_json.trim().is_empty() {
             Options::default()
@@ -135,6 +145,9 @@ impl Session {
         let stage = match mode {
             "two-pass" | "inspect" => Stage::Scan(Box::new(Scanner::new(&opts)?)),
             "preview" => Stage::Scan(Box::new(Scanner::sampling(&opts, opts.sample_rows as u64)?)),
+            "one-pass" => {
+                Stage::Sample(Box::new(Scanner::sampling(&opts, opts.sample_rows as u64)?))
+            }
             "stream" => Stage::Stream(Box::new(StreamConverter::new(&opts, out.clone())?)),
             other => return Err(misuse(&format!("unknown mode {other:?}"))),
         };
@@ -144,7 +157,7 @@ impl Session {
             background: false,
             opts,
             out,
-            converts: mode == "two-pass",
+            converts: mode == "two-pass" || mode == "one-pass",
             samples: mode == "preview",
         })
     }
@@ -152,7 +165,7 @@ impl Session {
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), SessionError> {
         self.wait()?;
         let p = feed(&mut lock(&self.stage), chunk)?;
-        lock(&self.queue.state).last = Some(p);
+        lock(&self.queue.state).note(p);
         Ok(())
     }
 
@@ -169,7 +182,7 @@ impl Session {
                 return Err(e);
             }
             // With no task working, the stage is free to look at.
-            if q.ended || !q.busy && matches!(*lock(&self.stage), Stage::Done) {
+            if q.ended || !q.busy && matches!(*lock(&self.stage), Stage::Done | Stage::Held(_)) {
                 return Err(misuse("the session is finished"));
             }
             if q.chunks.len() < QUEUED {
@@ -229,15 +242,91 @@ impl Session {
         self.out.take()
     }
 
-    /// A preview has seen its `sampleRows` rows: the caller may stop feeding.
+    /// A preview, or a one-pass conversion's sample, has its `sampleRows` rows: the caller
+    /// may stop feeding.
     pub fn has_sample(&mut self) -> bool {
         // An engine error shows at the next call, which the caller makes either way.
         let ok = self.wait();
-        let sampled = matches!(&*lock(&self.stage), Stage::Scan(s) if s.has_sample());
+        let sampled =
+            matches!(&*lock(&self.stage), Stage::Scan(s) | Stage::Sample(s) if s.has_sample());
         if let Err(e) = ok {
             lock(&self.queue.state).error = Some(e);
         }
         sampled
+    }
+
+    /// One-pass mode, once `has_sample` or at the end of the input: ends the sample and
+    /// says what to feed next, the whole input from its start either way. `"trial"`: it is
+    /// converted with the sample's types while every row is scanned, then `end_trial`.
+    /// `"convert"`: the input ended within the sample, whose types are the whole input's;
+    /// it is converted, then `finish`.
+    pub fn end_sample(&mut self) -> Result<String, SessionError> {
+        self.wait()?;
+        let mut stage = lock(&self.stage);
+        let Stage::Sample(sampler) = std::mem::replace(&mut *stage, Stage::Done) else {
+            return Err(misuse("end_sample outside a one-pass conversion's sample"));
+        };
+        let (trial, whole) = sampler.finish_sample_as_whole()?;
+        let out = self.out.clone();
+        let (next, new) = if whole {
+            let conv = Converter::new(trial, &self.opts, out)?;
+            ("convert", Stage::Convert(Box::new(conv)))
+        } else {
+            let pass = OnePass::new(trial, &self.opts, out)?;
+            ("trial", Stage::Trial(Box::new(pass)))
+        };
+        *stage = new;
+        Ok(json!(next).to_string())
+    }
+
+    /// One-pass mode: the trial failed before the end of the input, which need not be fed
+    /// further before `end_trial`.
+    pub fn trial_failed(&self) -> bool {
+        lock(&self.queue.state).trial_failed
+    }
+
+    /// One-pass mode, once the input was fed whole (or the trial failed): ends the trial.
+    /// Returns `{"next", "discard"}` as JSON: the last `discard` bytes of the output taken
+    /// so far are to be dropped, and `next` says what follows. `"done"`: the output is
+    /// complete, `finish` gives the report. `"convert"`: the input is fed again whole, then
+    /// `finish`. `"scan"`: the input is fed whole, then `end_scan`, then as for "convert"
+    /// (the trial ended early, and the types it vouched for were not scanned).
+    pub fn end_trial(&mut self) -> Result<String, SessionError> {
+        self.wait()?;
+        let mut stage = lock(&self.stage);
+        let Stage::Trial(pass) = std::mem::replace(&mut *stage, Stage::Done) else {
+            return Err(misuse("end_trial outside a one-pass trial"));
+        };
+        let last = pass.progress();
+        // Output not yet taken is dropped here; the caller drops the rest.
+        let dropped = |written: u64, out: &Drain| written.saturating_sub(out.take().len() as u64);
+        let (next, discard, new) = match pass.finish()? {
+            Outcome::Done(report, _) => {
+                // Written as it was scanned: the conversion is complete too.
+                lock(&self.queue.state).last = Some(Progress {
+                    phase: Phase::Convert,
+                    ..last
+                });
+                ("done", 0, Stage::Held(Box::new(report)))
+            }
+            Outcome::Again {
+                inference, written, ..
+            } => {
+                let discard = dropped(written, &self.out);
+                let conv = Converter::new(inference, &self.opts, self.out.clone())?;
+                ("convert", discard, Stage::Convert(Box::new(conv)))
+            }
+            Outcome::Rescan { written, .. } => {
+                let discard = dropped(written, &self.out);
+                (
+                    "scan",
+                    discard,
+                    Stage::Scan(Box::new(Scanner::new(&self.opts)?)),
+                )
+            }
+        };
+        *stage = new;
+        Ok(json!({ "next": next, "discard": discard }).to_string())
     }
 
     /// Progress as of the latest chunk worked through (it does not wait for the others).
@@ -262,7 +351,10 @@ impl Session {
         let report = match stage {
             Stage::Convert(c) => c.finish()?.0,
             Stage::Stream(c) => c.finish()?.0,
+            Stage::Held(report) => *report,
             Stage::Scan(_) => return Err(misuse("finish before the scan pass ended")),
+            Stage::Sample(_) => return Err(misuse("finish before the sample ended")),
+            Stage::Trial(_) => return Err(misuse("finish before the trial ended")),
             Stage::Done => return Err(misuse("the session is finished")),
         };
         serde_json::to_string(&report)
@@ -294,7 +386,7 @@ fn work_through(stage: &Mutex<Stage>, queue: &Queue) {
         let result = feed(&mut lock(stage), &chunk);
         let mut q = lock(&queue.state);
         match result {
-            Ok(p) => q.last = Some(p),
+            Ok(p) => q.note(p),
             Err(e) => {
                 (q.error, q.ended) = (Some(e), true);
                 q.chunks.clear();
@@ -303,14 +395,36 @@ fn work_through(stage: &Mutex<Stage>, queue: &Queue) {
     }
 }
 
+impl Queued {
+    /// Notes what feeding a chunk came to.
+    fn note(&mut self, fed: Fed) {
+        self.last = Some(fed.progress);
+        self.trial_failed |= fed.trial_failed;
+    }
+}
+
+/// What feeding a chunk came to.
+struct Fed {
+    progress: Progress,
+    trial_failed: bool,
+}
+
 /// Feeds one chunk to the stage. An engine error ends the session: nothing more can be
 /// trusted.
-fn feed(stage: &mut Stage, chunk: &[u8]) -> Result<Progress, SessionError> {
+fn feed(stage: &mut Stage, chunk: &[u8]) -> Result<Fed, SessionError> {
+    let fed = |progress| Fed {
+        progress,
+        trial_failed: false,
+    };
     let result = match stage {
-        Stage::Scan(s) => s.feed(chunk).map(|_| s.progress()),
-        Stage::Convert(c) => c.feed(chunk).map(|_| c.progress()),
-        Stage::Stream(c) => c.feed(chunk).map(|_| c.progress()),
-        Stage::Done => return Err(misuse("the session is finished")),
+        Stage::Scan(s) | Stage::Sample(s) => s.feed(chunk).map(|_| fed(s.progress())),
+        Stage::Trial(t) => t.feed(chunk).map(|_| Fed {
+            progress: t.progress(),
+            trial_failed: !t.on_trial(),
+        }),
+        Stage::Convert(c) => c.feed(chunk).map(|_| fed(c.progress())),
+        Stage::Stream(c) => c.feed(chunk).map(|_| fed(c.progress())),
+        Stage::Held(_) | Stage::Done => return Err(misuse("the session is finished")),
     };
     result.map_err(|e| {
         *stage = Stage::Done;
@@ -445,6 +559,108 @@ mod tests {
         // The session is over: nothing later succeeds.
         assert_eq!(s.feed_owned(b"5\n".to_vec()).unwrap_err().code(), "state");
         assert_eq!(s.finish().unwrap_err().code(), "state");
+    }
+
+    /// Drives a one-pass session as the JavaScript driver does; returns the report, the
+    /// output and what followed the sample and the trial.
+    fn run_one_pass(
+        csv: &[u8],
+        opts: &str,
+        chunk: usize,
+        background: bool,
+    ) -> (String, Vec<u8>, String) {
+        let mut s = Session::new(opts, "one-pass").unwrap();
+        s.background = background;
+        let mut out = Vec::new();
+        let mut pass = |s: &mut Session, out: &mut Vec<u8>, stop: &dyn Fn(&mut Session) -> bool| {
+            for c in csv.chunks(chunk) {
+                s.feed_owned(c.to_vec()).unwrap();
+                out.extend(s.take_output());
+                if stop(s) {
+                    break;
+                }
+            }
+        };
+        pass(&mut s, &mut out, &|s| s.has_sample());
+        let after_sample: String = serde_json::from_str(&s.end_sample().unwrap()).unwrap();
+        let mut path = after_sample.clone();
+        pass(&mut s, &mut out, &|s| s.trial_failed());
+        if after_sample == "trial" {
+            let end: Value = serde_json::from_str(&s.end_trial().unwrap()).unwrap();
+            let discard = end["discard"].as_u64().unwrap() as usize;
+            out.truncate(out.len() - discard);
+            let next = end["next"].as_str().unwrap();
+            path += &format!(" {next}");
+            if next == "scan" {
+                pass(&mut s, &mut out, &|_| false);
+                s.end_scan().unwrap();
+            }
+            if next != "done" {
+                pass(&mut s, &mut out, &|_| false);
+            }
+        }
+        let report = s.finish().unwrap();
+        out.extend(s.take_output());
+        (report, out, path)
+    }
+
+    /// A one-pass conversion, whichever way its trial ends, writes the file two passes
+    /// write (but for the mode its metadata names) and reports alike.
+    #[test]
+    fn one_pass_writes_what_two_passes_write() {
+        let table = |late: &str| {
+            let mut csv = String::from("id,x,when\n");
+            for i in 0..20_000 {
+                csv += &format!("{},{}.25,2024-02-{:02}\n", i % 200, i % 700, i % 28 + 1);
+            }
+            csv += late;
+            csv.into_bytes()
+        };
+        // A misfit soon after the sample.
+        let mut early = table("");
+        let at = early
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(1500)
+            .unwrap()
+            .0
+            + 1;
+        early.splice(at..at, b"300,1.25,2024-02-01\n".iter().copied());
+        let cases = [
+            (table(""), "trial done"),
+            (table("300,1.25,2024-02-01\n"), "trial scan"),
+            (early, "trial scan"),
+            (table("1,0.1000000001,2024-02-01\n"), "trial convert"),
+            (b"id,x\n1,2\n".to_vec(), "convert"),
+        ];
+        for (csv, want) in cases {
+            for background in [false, true] {
+                for chunk in [4096, 1 << 20] {
+                    let opts = r#"{"sampleRows": 1000}"#;
+                    let (r1, out1, path) = run_one_pass(&csv, opts, chunk, background);
+                    assert_eq!(path, want, "{chunk} {background}");
+                    let mut s = Session::new(opts, "two-pass").unwrap();
+                    s.feed(&csv).unwrap();
+                    s.end_scan().unwrap();
+                    s.feed(&csv).unwrap();
+                    let r2 = s.finish().unwrap();
+                    let out2 = s.take_output();
+                    let (mut u1, u2) = (untimed(&r1), untimed(&r2));
+                    let held = want == "trial done";
+                    assert_eq!(u1["mode"], if held { "one-pass" } else { "two-pass" });
+                    u1["mode"] = json!("two-pass");
+                    assert_eq!(u1, u2, "{want}: the reports differ");
+                    let named = |m: &str| format!("\"mode\":\"{m}\"");
+                    let out1 = String::from_utf8_lossy(&out1)
+                        .replace(&named("one-pass"), &named("two-pass"));
+                    assert!(
+                        out1 == String::from_utf8_lossy(&out2),
+                        "{want}: the files differ"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
