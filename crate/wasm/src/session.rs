@@ -572,7 +572,7 @@ mod tests {
         let mut s = Session::new(opts, "one-pass").unwrap();
         s.background = background;
         let mut out = Vec::new();
-        let mut pass = |s: &mut Session, out: &mut Vec<u8>, stop: &dyn Fn(&mut Session) -> bool| {
+        let pass = |s: &mut Session, out: &mut Vec<u8>, stop: &dyn Fn(&mut Session) -> bool| {
             for c in csv.chunks(chunk) {
                 s.feed_owned(c.to_vec()).unwrap();
                 out.extend(s.take_output());
