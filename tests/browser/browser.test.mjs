@@ -73,7 +73,8 @@ for (const isolate of [true, false]) {
       assert.ok(r.ok, JSON.stringify(r.error));
       assert.equal(r.build.threaded, isolate, r.build.reason);
       if (isolate) assert.ok(r.build.threads > 1, `threads: ${r.build.threads}`);
-      assert.equal(r.report.mode, 'two-pass');
+      // A Blob into a Blob: the first rows' types held over the whole file, read once.
+      assert.equal(r.report.mode, 'one-pass');
       assert.equal(r.rowsIn, r.rowsWritten + r.rowsRejected);
       assert.ok(r.hadBlob);
       const phases = new Set(r.progress.map((p) => p.phase));
@@ -122,9 +123,33 @@ for (const isolate of [true, false]) {
 
     test('output to a WritableStream, not a Blob', async () => {
       const csv = fixture('w.csv', 'a,b\n1,x\n2,y\n3,z\n');
-      const r = await ctx.page.evaluate((url) => window.runConvert(url, {}, { writable: true }), csv);
-      assert.equal(r.hadBlob, false);
-      readBack(csv, r, 'writable');
+      const r = await ctx.page.evaluate((url) => window.runConvert(url, { sampleRows: 1 }), csv);
+      assert.equal(r.report.mode, 'one-pass');
+      const w = await ctx.page.evaluate((url) => window.runConvert(url, { sampleRows: 1 }, { writable: true }), csv);
+      assert.equal(w.hadBlob, false);
+      // A WritableStream cannot take bytes back, so no trial: a scan, then a conversion.
+      assert.equal(w.report.mode, 'two-pass');
+      readBack(csv, w, 'writable');
+    });
+
+    test('types that change after the first rows: the trial output is dropped, the file converted again', async () => {
+      // `n` is a byte in the first rows and needs 16 bits at the very end (the trial
+      // fails there: scanned again, then converted); `x` turns float64 only over the whole
+      // file (known at the end: converted again).
+      const lines = ['n,x,day'];
+      for (let i = 0; i < 30000; i++) lines.push(`${i % 200},${i % 90}.25,2024-01-${String((i % 28) + 1).padStart(2, '0')}`);
+      const late = fixture('late.csv', [...lines, '300,1.25,2024-01-01'].join('\n') + '\n');
+      const l = await ctx.page.evaluate((url) => window.runConvert(url, { sampleRows: 1000 }), late);
+      assert.ok(l.ok, JSON.stringify(l.error));
+      assert.equal(l.report.mode, 'two-pass');
+      assert.deepEqual(l.report.columns.map((c) => c.type), ['uint16', 'float32', 'date']);
+      readBack(late, l, 'late-misfit');
+      const wide = fixture('late-float.csv', [...lines, '1,0.1000000001,2024-01-01'].join('\n') + '\n');
+      const f = await ctx.page.evaluate((url) => window.runConvert(url, { sampleRows: 1000 }), wide);
+      assert.ok(f.ok, JSON.stringify(f.error));
+      assert.equal(f.report.mode, 'two-pass');
+      assert.deepEqual(f.report.columns.map((c) => c.type), ['uint8', 'float64', 'date']);
+      readBack(wide, f, 'late-float');
     });
 
     test('a bad row is a typed error naming line, column and value', async () => {

@@ -167,6 +167,8 @@ async function main(): Promise<number> {
     }
   }
   const out = await open(args.output, 'w');
+  // Written at explicit offsets: output taken back is truncated, and writing goes on there.
+  let at = 0;
   const line = progressLine(total);
   let report: Report;
   try {
@@ -174,7 +176,12 @@ async function main(): Promise<number> {
       totalBytes: total,
       onProgress: args.quiet ? undefined : (p) => line.show(p),
       onOutput: async (bytes) => {
-        await out.write(bytes);
+        await out.write(bytes, 0, bytes.length, at);
+        at += bytes.length;
+      },
+      onDiscard: async (bytes) => {
+        at -= bytes;
+        await out.truncate(at);
       },
     }));
     await out.close();

@@ -10,6 +10,9 @@ export interface WasmSession {
   feed(chunk: Uint8Array): void;
   end_scan(): string;
   has_sample(): boolean;
+  end_sample(): string;
+  trial_failed(): boolean;
+  end_trial(): string;
   take_output(): Uint8Array;
   progress(): string;
   finish(): string;
@@ -28,6 +31,11 @@ export interface DriveHooks {
   onProgress?: (p: Progress) => void;
   /** Receives Parquet bytes in file order; awaited, so a slow sink slows the reading. */
   onOutput?: (bytes: Uint8Array) => Promise<void> | void;
+  /** Drops the last `bytes` bytes given to `onOutput`. With it, a source that can be read
+   * again is converted in one read when its first rows' types hold (a one-pass trial),
+   * and its output taken back if they do not; without it (a `WritableStream` cannot take
+   * bytes back) in two reads, a scan and a conversion. */
+  onDiscard?: (bytes: number) => Promise<void> | void;
   signal?: AbortSignal;
   /** Total input bytes, when known, for percentages. */
   totalBytes?: number;
@@ -139,24 +147,51 @@ export interface Converted {
   peakWasmMemoryBytes: number;
 }
 
-/** Converts `source`: two exact passes when it can be re-read, else one pass with sampling. */
+/** What a one-pass trial's end says: output to drop, and what follows. */
+interface TrialEnd {
+  next: 'done' | 'convert' | 'scan';
+  discard: number;
+}
+
+/** Converts `source` with exact types: when it can be re-read, in one pass that puts the
+ * first rows' types on trial (if the output can be taken back) or in two, a scan and a
+ * conversion; else in one pass with types from a sample. */
 export async function drive(engine: WasmEngine, source: Source, options: string, hooks: DriveHooks): Promise<Converted> {
-  const twoPass = 'reread' in source;
-  const session = new engine.Session(options, twoPass ? 'two-pass' : 'stream');
+  const exact = 'reread' in source;
+  const mode = !exact ? 'stream' : hooks.onDiscard ? 'one-pass' : 'two-pass';
+  const session = new engine.Session(options, mode);
   const peak = { wasm: engine.memory.buffer.byteLength };
   try {
-    if (twoPass) {
-      await pass(session, engine, source.reread(), hooks, peak);
-      session.end_scan();
-      await pass(session, engine, source.reread(), hooks, peak);
+    if (exact) {
+      const read = (enough?: () => boolean) => pass(session, engine, source.reread(), hooks, peak, enough);
+      let next: TrialEnd['next'] = 'scan';
+      if (mode === 'one-pass') {
+        // The sample: only its rows are read.
+        await read(() => session.has_sample());
+        next = 'convert';
+        if ((JSON.parse(session.end_sample()) as 'trial' | 'convert') === 'trial') {
+          // Read no further once the trial failed: the input is read again either way.
+          await read(() => session.trial_failed());
+          const end = JSON.parse(session.end_trial()) as TrialEnd;
+          // A trial that held reports its conversion complete.
+          report(session, engine, hooks, peak);
+          if (end.discard > 0) await hooks.onDiscard?.(end.discard);
+          next = end.next;
+        }
+      }
+      if (next === 'scan') {
+        await read();
+        session.end_scan();
+      }
+      if (next !== 'done') await read();
     } else {
       await pass(session, engine, source.once, hooks, peak);
     }
     aborted(hooks.signal);
-    const report = JSON.parse(session.finish()) as Report;
+    const final = JSON.parse(session.finish()) as Report;
     await drain(session, hooks);
     peak.wasm = Math.max(peak.wasm, engine.memory.buffer.byteLength);
-    return { report, peakWasmMemoryBytes: peak.wasm };
+    return { report: final, peakWasmMemoryBytes: peak.wasm };
   } finally {
     session.free();
   }

@@ -41,7 +41,7 @@ export interface Report {
   bytes_out: number;
   row_groups: number;
   dialect: Dialect & { bom: boolean; encoding: string };
-  mode: 'two-pass' | 'stream';
+  mode: 'one-pass' | 'two-pass' | 'stream';
   columns: ColumnReport[];
   rejected: Rejection[];
   timings_ms: { sniff: number; scan: number; convert: number };

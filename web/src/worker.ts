@@ -70,9 +70,27 @@ async function run(job: Job, compiled?: Compiled): Promise<void> {
     return;
   }
   const parts: Uint8Array[] = [];
-  const done = await drive(engine, source, job.options, { ...hooks, onOutput: (bytes) => void parts.push(bytes) });
+  const done = await drive(engine, source, job.options, {
+    ...hooks,
+    onOutput: (bytes) => void parts.push(bytes),
+    onDiscard: (bytes) => dropLast(parts, bytes),
+  });
   const output = new Blob(parts as BlobPart[], { type: 'application/vnd.apache.parquet' });
   post({ type: 'converted', ...done, output, wasmMemoryBytes: engine.memory.buffer.byteLength });
+}
+
+/** Drops the last `bytes` bytes of `parts`. */
+function dropLast(parts: Uint8Array[], bytes: number): void {
+  while (bytes > 0 && parts.length > 0) {
+    const last = parts[parts.length - 1];
+    if (last.length <= bytes) {
+      parts.pop();
+      bytes -= last.length;
+    } else {
+      parts[parts.length - 1] = last.subarray(0, last.length - bytes);
+      bytes = 0;
+    }
+  }
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {

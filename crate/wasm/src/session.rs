@@ -62,6 +62,8 @@ pub struct Session {
     converts: bool,
     /// Inspection of the first `sample_rows` rows only ("preview").
     samples: bool,
+    /// Time a failed one-pass trial took, which the scan after it reports as its own.
+    trial_ms: f64,
 }
 
 /// Chunks queued in background mode, besides the one being worked on: JavaScript may read
@@ -159,6 +161,7 @@ impl Session {
             out,
             converts: mode == "two-pass" || mode == "one-pass",
             samples: mode == "preview",
+            trial_ms: 0.0,
         })
     }
 
@@ -222,11 +225,12 @@ impl Session {
         let Stage::Scan(scanner) = std::mem::replace(&mut *stage, Stage::Done) else {
             return Err(misuse("end_scan outside the scan pass"));
         };
-        let inference = if self.samples {
+        let mut inference = if self.samples {
             scanner.finish_sample()?
         } else {
             scanner.finish()?
         };
+        inference.scan_ms += self.trial_ms;
         let summary = inference_json(&inference);
         if self.converts {
             *stage = Stage::Convert(Box::new(Converter::new(
@@ -316,7 +320,10 @@ impl Session {
                 let conv = Converter::new(inference, &self.opts, self.out.clone())?;
                 ("convert", discard, Stage::Convert(Box::new(conv)))
             }
-            Outcome::Rescan { written, .. } => {
+            Outcome::Rescan {
+                written, spent_ms, ..
+            } => {
+                self.trial_ms = spent_ms;
                 let discard = dropped(written, &self.out);
                 (
                     "scan",
