@@ -180,7 +180,7 @@ pub fn convert_seekable<R: Read + Seek + Send, W: Retract + Send>(
             let mut scanner = Scanner::new(opts)?;
             pump(&mut input, |c| {
                 scanner.feed(c)?;
-                // Its sniff too: progress only goes forward.
+                // Its sniff too: phases only go forward.
                 on_progress(&Progress {
                     phase: Phase::Scan,
                     ..scanner.progress()

@@ -127,11 +127,9 @@ impl<W: Write + Send> OnePass<W> {
         Ok(())
     }
 
-    /// The pass is the scan of two passes that may not need their second: it reports as
-    /// [`Phase::Scan`], so that progress only goes forward whichever way the trial ends.
     pub fn progress(&self) -> Progress {
         Progress {
-            phase: Phase::Scan,
+            phase: Phase::Trial,
             bytes: self.reader.bytes,
             rows: self.reader.rows,
             heap_bytes: alloc::live_bytes() as u64,

@@ -5,11 +5,19 @@ use crate::options::Encoding;
 use crate::sniff::Dialect;
 use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// What a conversion is doing, in the order phases come: a conversion goes through some of
+/// them, never back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
+    /// The dialect, from the first bytes (and, before a trial, the sample's types).
     Sniff,
+    /// One read that converts with the first rows' types and checks every row against them
+    /// (see [`crate::onepass`]). If they hold, the conversion is done with it.
+    Trial,
+    /// A read that finds every column's type.
     Scan,
+    /// A read that converts with known types.
     Convert,
 }
 

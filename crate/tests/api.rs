@@ -32,6 +32,10 @@ fn progress_goes_through_every_phase_and_only_forward() {
     })
     .unwrap();
     assert!(seen.iter().any(|s| s.0 == Phase::Scan));
+    assert!(
+        seen.windows(2).all(|w| w[0].0 <= w[1].0),
+        "phases go forward"
+    );
     let convert: Vec<_> = seen.iter().filter(|s| s.0 == Phase::Convert).collect();
     assert!(convert.len() > 1, "one progress event per chunk");
     assert!(convert

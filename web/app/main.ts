@@ -376,11 +376,10 @@ function renderProgress(job: Job): void {
   // Gzip input reports decompressed bytes: its share of the file is unknown.
   const known = !/\.gz$/i.test(job.file.name) && total > 0;
   const passFraction = p && known ? Math.min(p.bytes / total, 1) : 0;
-  const overall = !p ? 0 : p.phase === 'convert' ? SCAN_SHARE + (1 - SCAN_SHARE) * passFraction : SCAN_SHARE * passFraction;
+  const [phaseWords, overall] = passWords(job, passFraction);
   const since = p ? (now - (job.passStarted[p.phase] ?? now)) / 1000 : 0;
   const elapsed = (now - (job.started ?? now)) / 1000;
   const left = overall > 0.02 ? (elapsed * (1 - overall)) / overall : NaN;
-  const phaseWords = !p ? 'Starting the engine…' : p.phase === 'convert' ? 'Pass 2 of 2 · writing Parquet' : p.phase === 'scan' ? 'Pass 1 of 2 · checking every value’s type' : 'Reading the dialect';
   const last = job.memory.at(-1);
   const peak = p?.peakWasmMemoryBytes ?? 0;
   const chart = h('canvas', { class: 'chart', 'aria-label': 'Memory over time', role: 'img' });
@@ -410,6 +409,27 @@ function renderProgress(job: Job): void {
     ),
   );
   drawMemory(chart, job.memory);
+}
+
+/** The pass in words, and how far the whole conversion is (0–1) when the pass is
+ * `fraction` through the file. A file converted into a Blob takes one read that checks
+ * every value against its first rows' types; if they change later, or when saving to disk
+ * (a file being written cannot take bytes back), a scan and a conversion. */
+function passWords(job: Job, fraction: number): [string, number] {
+  const p = job.progress;
+  const again = job.passStarted.trial !== undefined ? 'The types changed after the first rows · ' : '';
+  switch (p?.phase) {
+    case undefined:
+      return ['Starting the engine…', 0];
+    case 'sniff':
+      return ['Reading the dialect and the first rows', 0];
+    case 'trial':
+      return ['Converting · checking every value against the first rows’ types', fraction];
+    case 'scan':
+      return [`${again}Pass 1 of 2 · checking every value’s type`, SCAN_SHARE * fraction];
+    case 'convert':
+      return [`${again}Pass 2 of 2 · writing Parquet`, SCAN_SHARE + (1 - SCAN_SHARE) * fraction];
+  }
 }
 
 function stat(label: string, value: string): HTMLElement {

@@ -72,7 +72,7 @@ export interface Inference {
 }
 
 export interface Progress {
-  phase: 'sniff' | 'scan' | 'convert';
+  phase: 'sniff' | 'trial' | 'scan' | 'convert';
   /** Input bytes consumed in this phase (decompressed bytes for gzip input). */
   bytes: number;
   rows: number;

@@ -88,6 +88,9 @@ struct Queued {
     last: Option<Progress>,
     /// A one-pass trial failed: the rest of the input need not be fed.
     trial_failed: bool,
+    /// The least phase progress reports: after a failed trial, the scan's sniff reports as
+    /// the scan, so that phases only go forward.
+    floor: Option<Phase>,
     /// The error that ended the session, until a call reports it.
     error: Option<SessionError>,
     /// An error ended the session: no more input is taken.
@@ -324,6 +327,7 @@ impl Session {
                 written, spent_ms, ..
             } => {
                 self.trial_ms = spent_ms;
+                lock(&self.queue.state).floor = Some(Phase::Scan);
                 let discard = dropped(written, &self.out);
                 (
                     "scan",
@@ -405,7 +409,9 @@ fn work_through(stage: &Mutex<Stage>, queue: &Queue) {
 impl Queued {
     /// Notes what feeding a chunk came to.
     fn note(&mut self, fed: Fed) {
-        self.last = Some(fed.progress);
+        let mut progress = fed.progress;
+        progress.phase = progress.phase.max(self.floor.unwrap_or(Phase::Sniff));
+        self.last = Some(progress);
         self.trial_failed |= fed.trial_failed;
     }
 }
@@ -424,7 +430,14 @@ fn feed(stage: &mut Stage, chunk: &[u8]) -> Result<Fed, SessionError> {
         trial_failed: false,
     };
     let result = match stage {
-        Stage::Scan(s) | Stage::Sample(s) => s.feed(chunk).map(|_| fed(s.progress())),
+        Stage::Scan(s) => s.feed(chunk).map(|_| fed(s.progress())),
+        // The trial reads from the start again: the sample is part of the sniff.
+        Stage::Sample(s) => s.feed(chunk).map(|_| {
+            fed(Progress {
+                phase: Phase::Sniff,
+                ..s.progress()
+            })
+        }),
         Stage::Trial(t) => t.feed(chunk).map(|_| Fed {
             progress: t.progress(),
             trial_failed: !t.on_trial(),
@@ -579,10 +592,18 @@ mod tests {
         let mut s = Session::new(opts, "one-pass").unwrap();
         s.background = background;
         let mut out = Vec::new();
+        let order = ["sniff", "trial", "scan", "convert"];
+        let phase = |s: &Session| {
+            let p: Value = serde_json::from_str(&s.progress_json()).unwrap();
+            order.iter().position(|o| p["phase"] == *o).unwrap()
+        };
+        let seen = std::cell::Cell::new(0);
         let pass = |s: &mut Session, out: &mut Vec<u8>, stop: &dyn Fn(&mut Session) -> bool| {
             for c in csv.chunks(chunk) {
                 s.feed_owned(c.to_vec()).unwrap();
                 out.extend(s.take_output());
+                assert!(phase(s) >= seen.get(), "phases go forward");
+                seen.set(phase(s));
                 if stop(s) {
                     break;
                 }
@@ -605,6 +626,14 @@ mod tests {
             if next != "done" {
                 pass(&mut s, &mut out, &|_| false);
             }
+        }
+        if path.ends_with("done") {
+            s.wait().unwrap();
+            let last = order[phase(&s)];
+            assert_eq!(
+                last, "convert",
+                "a trial that held reports its conversion complete"
+            );
         }
         let report = s.finish().unwrap();
         out.extend(s.take_output());
