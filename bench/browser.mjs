@@ -102,7 +102,7 @@ const section = `<!-- browser-bench:${date} -->
 
 | what | median s | MB/s | memory MB | notes |
 |---|---:|---:|---:|---|
-| parquetry, threaded wasm (${ours[0].build.threads} threads) | ${(oursMs / 1000).toFixed(2)} | ${mbs(oursMs)} | ${fmtMB(Math.max(...ours.map((r) => r.peakWasmMemoryBytes)))} peak wasm memory | whole \`convert(file)\` call after \`prepare()\` (worker started beforehand, as DuckDB is instantiated beforehand): two passes, zstd Parquet of ${fmtMB(ours[0].bytesOut)} MB |
+| parquetry, threaded wasm (${ours[0].build.threads} threads) | ${(oursMs / 1000).toFixed(2)} | ${mbs(oursMs)} | ${fmtMB(Math.max(...ours.map((r) => r.peakWasmMemoryBytes)))} peak wasm memory | whole \`convert(file)\` call after \`prepare()\` (worker started beforehand, as DuckDB is instantiated beforehand): ${ours[0].mode === 'one-pass' ? 'one read (one-pass trial)' : ours[0].mode}, zstd Parquet of ${fmtMB(ours[0].bytesOut)} MB |
 | parquetry, the page's first call | ${(ours[0].ms / 1000).toFixed(2)} | ${mbs(ours[0].ms)} | | run 1 of the above, the first conversion after the page loaded (\`prepare()\` warmed the engine up: ${ours[0].warmUpMs == null ? 'no warm-up reported' : `${ours[0].warmUpMs.toFixed(0)} ms`}) |
 | parquetry, the same, cold | ${(coldMs / 1000).toFixed(2)} | ${mbs(coldMs)} | | the call also starts the worker and its threads (the page compiled the wasm for an earlier call) |
 | DuckDB-Wasm 1.32 (eh build) | ${(duckMs / 1000).toFixed(2)} | ${mbs(duckMs)} | ${fmtMB(duck[0].memoryBytes)} after ingest (\`duckdb_memory()\`) | the \`CREATE TABLE … read_csv\` query only; no Parquet written |
