@@ -138,18 +138,17 @@ for (const isolate of [true, false]) {
       // file (known at the end: converted again).
       const lines = ['n,x,day'];
       for (let i = 0; i < 30000; i++) lines.push(`${i % 200},${i % 90}.25,2024-01-${String((i % 28) + 1).padStart(2, '0')}`);
-      const late = fixture('late.csv', [...lines, '300,1.25,2024-01-01'].join('\n') + '\n');
-      const l = await ctx.page.evaluate((url) => window.runConvert(url, { sampleRows: 1000 }), late);
-      assert.ok(l.ok, JSON.stringify(l.error));
-      assert.equal(l.report.mode, 'two-pass');
-      assert.deepEqual(l.report.columns.map((c) => c.type), ['uint16', 'float32', 'date']);
-      readBack(late, l, 'late-misfit');
-      const wide = fixture('late-float.csv', [...lines, '1,0.1000000001,2024-01-01'].join('\n') + '\n');
-      const f = await ctx.page.evaluate((url) => window.runConvert(url, { sampleRows: 1000 }), wide);
-      assert.ok(f.ok, JSON.stringify(f.error));
-      assert.equal(f.report.mode, 'two-pass');
-      assert.deepEqual(f.report.columns.map((c) => c.type), ['uint8', 'float64', 'date']);
-      readBack(wide, f, 'late-float');
+      for (const [name, last, types] of [
+        ['late-misfit', '300,1.25,2024-01-01', ['uint16', 'float32', 'date']],
+        ['late-float', '1,0.1000000001,2024-01-01', ['uint8', 'float64', 'date']],
+      ]) {
+        const csv = fixture(`${name}.csv`, [...lines, last].join('\n') + '\n');
+        const r = await ctx.page.evaluate((url) => window.runConvert(url, { sampleRows: 1000 }), csv);
+        assert.ok(r.ok, JSON.stringify(r.error));
+        assert.equal(r.report.mode, 'two-pass', name);
+        assert.deepEqual(r.report.columns.map((c) => c.type), types);
+        readBack(csv, r, name);
+      }
     });
 
     test('a bad row is a typed error naming line, column and value', async () => {
