@@ -22,7 +22,9 @@ export type { ColumnType, Compression, EngineOptions } from './options.js';
 export type * from './types.js';
 export type { WarmUp } from './warm.js';
 
-/** A file or Blob (read twice: exact types), or a stream or Response (read once: types from a sample). */
+/** A file or Blob (exact types: every row checked), or a stream or Response (read once: types
+ * from a sample). A Blob is read once when its first rows' types hold for the whole file and
+ * the result is a Blob; with an `output` stream, twice (a scan, then a conversion). */
 export type Input = Blob | ReadableStream<Uint8Array> | Response;
 
 export interface CallOptions {
@@ -36,7 +38,8 @@ export interface CallOptions {
 
 export interface ConvertOptions extends EngineOptions, CallOptions {
   /** Where to write the Parquet file as it is produced (e.g. from the File System Access
-   * API). Without it, the result carries a Blob. */
+   * API). Without it, the result carries a Blob. A stream cannot take bytes back, so a Blob
+   * input is then read twice, a scan and a conversion, rather than once on trial. */
   output?: WritableStream<Uint8Array>;
 }
 
