@@ -412,9 +412,8 @@ function renderProgress(job: Job): void {
 }
 
 /** The pass in words, and how far the whole conversion is (0–1) when the pass is
- * `fraction` through the file. A file converted into a Blob takes one read that checks
- * every value against its first rows' types; if they change later, or when saving to disk
- * (a file being written cannot take bytes back), a scan and a conversion. */
+ * `fraction` through the file. A file takes one read that checks every value against its
+ * first rows' types; if they change later, a scan and a conversion follow. */
 function passWords(job: Job, fraction: number): [string, number] {
   const p = job.progress;
   const again = job.passStarted.trial !== undefined ? 'The types changed after the first rows · ' : '';

@@ -23,8 +23,8 @@ export type * from './types.js';
 export type { WarmUp } from './warm.js';
 
 /** A file or Blob (exact types: every row checked), or a stream or Response (read once: types
- * from a sample). A Blob is read once when its first rows' types hold for the whole file and
- * the result is a Blob; with an `output` stream, twice (a scan, then a conversion). */
+ * from a sample). A Blob is read once when its first rows' types hold for the whole file,
+ * unless the output goes to a stream that cannot take bytes back (see `output`). */
 export type Input = Blob | ReadableStream<Uint8Array> | Response;
 
 export interface CallOptions {
@@ -38,8 +38,9 @@ export interface CallOptions {
 
 export interface ConvertOptions extends EngineOptions, CallOptions {
   /** Where to write the Parquet file as it is produced (e.g. from the File System Access
-   * API). Without it, the result carries a Blob. A stream cannot take bytes back, so a Blob
-   * input is then read twice, a scan and a conversion, rather than once on trial. */
+   * API). Without it, the result carries a Blob. A File System Access stream is truncated
+   * when a one-pass trial's output is taken back; other streams cannot take bytes back, so a
+   * Blob input is then read twice, a scan and a conversion, rather than once on trial. */
   output?: WritableStream<Uint8Array>;
 }
 
@@ -64,13 +65,16 @@ export interface Result {
 
 /** Only plain WritableStreams can be transferred to a worker; others (a File System Access
  * `FileSystemWritableFileStream`, for one) are fed through a plain one that is: what the
- * worker writes is piped on here, and closing or aborting it closes or aborts `out`. */
-function relay(out: WritableStream<Uint8Array>): { stream: WritableStream<Uint8Array>; piped?: Promise<void> } {
-  if (Object.getPrototypeOf(out) === WritableStream.prototype) return { stream: out };
+ * worker writes is piped on here, and closing or aborting it closes or aborts `out`.
+ * `truncates`: `out` takes `{ type: 'truncate', size }` chunks, as a File System Access
+ * stream does, and they pass through the relay unchanged. */
+function relay(out: WritableStream<Uint8Array>): { stream: WritableStream<Uint8Array>; piped?: Promise<void>; truncates: boolean } {
+  if (Object.getPrototypeOf(out) === WritableStream.prototype) return { stream: out, truncates: false };
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const piped = readable.pipeTo(out);
   piped.catch(() => {}); // awaited by convert(); a cancelled conversion rejects it on purpose
-  return { stream: writable, piped };
+  const truncates = typeof (out as { truncate?: unknown }).truncate === 'function';
+  return { stream: writable, piped, truncates };
 }
 
 function toJob(kind: Job['kind'], input: Input, options: ConvertOptions): { job: Job; transfer: Transferable[]; piped?: Promise<void> } {
@@ -81,7 +85,8 @@ function toJob(kind: Job['kind'], input: Input, options: ConvertOptions): { job:
   const out = options.output ? relay(options.output) : undefined;
   if (out) transfer.push(out.stream as unknown as Transferable);
   const preview = (options as InspectOptions).preview;
-  return { job: { kind, input: body, output: out?.stream, options: engineOptions(options), threads: options.threads, preview }, transfer, piped: out?.piped };
+  const job: Job = { kind, input: body, output: out?.stream, truncates: out?.truncates, options: engineOptions(options), threads: options.threads, preview };
+  return { job, transfer, piped: out?.piped };
 }
 
 /** Each build's wasm, compiled once by the page and kept: every worker instantiates it, so

@@ -9,6 +9,9 @@ export interface Job {
   kind: 'convert' | 'inspect';
   input: Blob | ReadableStream<Uint8Array>;
   output?: WritableStream<Uint8Array>;
+  /** `output` leads to a file that takes `{ type: 'truncate', size }` chunks (a File System
+   * Access stream): output can be taken back, so a Blob input is read once on trial. */
+  truncates?: boolean;
   /** Engine options as JSON. */
   options: string;
   threads?: number;

@@ -52,13 +52,23 @@ async function run(job: Job, compiled?: Compiled): Promise<void> {
   }
   if (job.output) {
     const writer = job.output.getWriter();
+    // Bytes written so far: a file that can be truncated takes back the output of a failed
+    // one-pass trial, and writing goes on from there.
+    let at = 0;
+    const truncate = async (bytes: number) => {
+      at -= bytes;
+      await writer.ready;
+      await writer.write({ type: 'truncate', size: at } as unknown as Uint8Array);
+    };
     try {
       const done = await drive(engine, source, job.options, {
         ...hooks,
         onOutput: async (bytes) => {
           await writer.ready;
           await writer.write(bytes);
+          at += bytes.length;
         },
+        onDiscard: job.truncates ? truncate : undefined,
       });
       await writer.close();
       post({ type: 'converted', ...done, wasmMemoryBytes: engine.memory.buffer.byteLength });
