@@ -72,6 +72,9 @@ export interface Inference {
 }
 
 export interface Progress {
+  /** In the order phases come, never back: `sniff` (the dialect, and the first rows whose
+   * types go on trial), `trial` (one read that converts with them and checks every row;
+   * done if they hold), `scan` (every column's type), `convert` (with known types). */
   phase: 'sniff' | 'trial' | 'scan' | 'convert';
   /** Input bytes consumed in this phase (decompressed bytes for gzip input). */
   bytes: number;
