@@ -306,7 +306,8 @@ impl Session {
         };
         let last = pass.progress();
         // Output not yet taken is dropped here; the caller drops the rest.
-        let dropped = |written: u64, out: &Drain| written.saturating_sub(out.take().len() as u64);
+        let to_discard =
+            |written: u64, out: &Drain| written.saturating_sub(out.take().len() as u64);
         let (next, discard, new) = match pass.finish()? {
             Outcome::Done(report, _) => {
                 // Written as it was scanned: the conversion is complete too.
@@ -319,7 +320,7 @@ impl Session {
             Outcome::Again {
                 inference, written, ..
             } => {
-                let discard = dropped(written, &self.out);
+                let discard = to_discard(written, &self.out);
                 let conv = Converter::new(inference, &self.opts, self.out.clone())?;
                 ("convert", discard, Stage::Convert(Box::new(conv)))
             }
@@ -328,7 +329,7 @@ impl Session {
             } => {
                 self.trial_ms = spent_ms;
                 lock(&self.queue.state).floor = Some(Phase::Scan);
-                let discard = dropped(written, &self.out);
+                let discard = to_discard(written, &self.out);
                 (
                     "scan",
                     discard,
