@@ -56,8 +56,21 @@ fn pump<R: Read + Send>(input: &mut R, mut each: impl FnMut(&[u8]) -> Result<boo
 
 /// Reads the whole input once and returns the types a conversion would produce.
 pub fn inspect(mut input: impl Read + Send, opts: &Options) -> Result<Inference> {
+    scan(&mut input, opts, |_| {})
+}
+
+/// Scans the whole input, reporting progress after each chunk.
+fn scan<R: Read + Send>(
+    input: &mut R,
+    opts: &Options,
+    mut on_progress: impl FnMut(&Progress),
+) -> Result<Inference> {
     let mut scanner = Scanner::new(opts)?;
-    pump(&mut input, |c| scanner.feed(c).map(|_| true))?;
+    pump(input, |c| {
+        scanner.feed(c)?;
+        on_progress(&scanner.progress());
+        Ok(true)
+    })?;
     scanner.finish()
 }
 
@@ -177,17 +190,13 @@ pub fn convert_seekable<R: Read + Seek + Send, W: Retract + Send>(
         } => {
             out.retract(written)?;
             input.seek(SeekFrom::Start(0))?;
-            let mut scanner = Scanner::new(opts)?;
-            pump(&mut input, |c| {
-                scanner.feed(c)?;
-                // Its sniff too: phases only go forward.
+            // Its sniff reports as the scan too: phases only go forward.
+            let mut inference = scan(&mut input, opts, |p| {
                 on_progress(&Progress {
                     phase: Phase::Scan,
-                    ..scanner.progress()
-                });
-                Ok(true)
+                    ..*p
+                })
             })?;
-            let mut inference = scanner.finish()?;
             inference.scan_ms += spent_ms;
             (inference, out)
         }

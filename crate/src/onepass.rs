@@ -94,12 +94,11 @@ impl<W: Write + Send> OnePass<W> {
         let mut conv = Converter::new(trial.clone(), opts, out)?;
         conv.st.on_trial = true;
         let mut scanner = Scanner::new(opts)?;
-        let alongside = trial.columns.iter();
-        scanner.st.set_alongside(
-            alongside
-                .map(|c| (c.source, vouches_for(c).then(|| c.kind.clone())))
-                .collect(),
-        );
+        let alongside = trial
+            .columns
+            .iter()
+            .map(|c| (c.source, vouches_for(c).then(|| c.kind.clone())));
+        scanner.st.set_alongside(alongside.collect());
         Ok(OnePass {
             opts: opts.clone(),
             trial,
