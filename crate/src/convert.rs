@@ -13,7 +13,9 @@ use crate::alloc;
 use crate::batch::Batch;
 use crate::encode::{parse_cell, Cell, ColumnBuilder, Extreme, Written};
 use crate::error::{shorten, Error, RejectKind, Rejection, Result};
-use crate::infer::{self, ticks_per_second, ColumnPlan, Inference, Kind, FORCED_CATEGORY_CAP};
+use crate::infer::{
+    self, ticks_per_second, ColumnPlan, Inference, Kind, Vocabulary, FORCED_CATEGORY_CAP,
+};
 use crate::options::{BadRows, Encoding, Options, TypeOverride};
 use crate::parse::Record;
 use crate::report::{ColumnReport, DialectReport, Phase, Progress, Report, Timings};
@@ -64,7 +66,8 @@ pub(crate) struct ScanState {
     /// with the type it vouches for, if it does. That conversion checks a converted
     /// column's text and counts its nulls, so a settled one is no longer looked at here;
     /// a vouched-for column's values are not classified either, only noted in its distinct
-    /// set: every one of them must parse as the type for the conversion to go on.
+    /// set: every one of them must parse as the type for the conversion to go on. A
+    /// vouched-for category is not looked at at all: its vocabulary is its distinct set.
     alongside: FxHashMap<usize, Option<Kind>>,
 }
 
@@ -113,6 +116,11 @@ impl ScanState {
 
     /// How much of column `c` is to be looked at in the batches to come.
     fn look(&self, c: usize) -> Look {
+        // A closed vocabulary on trial is the column's distinct set: the conversion codes
+        // every value, so a value not in it ends the trial.
+        if matches!(self.vouched(c), Some(Kind::Category(_))) {
+            return Look::Nothing;
+        }
         match self.columns[c].settled() {
             false => Look::Values,
             true if self.alongside.contains_key(&c) => Look::Nothing,
@@ -467,6 +475,13 @@ impl Scanner {
             let null_counts = scan.null_counts();
             let forced = self.opts.type_override(&name);
             let (kind, distinct) = match st.alongside.get(&source).and_then(|k| k.as_ref()) {
+                // The values the conversion coded, read in the whole input's encoding.
+                Some(Kind::Category(v)) => {
+                    let raw = v.codes.keys().cloned().collect();
+                    let stream = sampled_rows.is_some();
+                    let vocab = Vocabulary::new(raw, encoding, stream, self.opts.category_max);
+                    (Kind::Category(Box::new(vocab)), Some(v.values.len()))
+                }
                 Some(kind) => (kind.clone(), scan.distinct.as_ref().map(|d| d.len())),
                 None => infer::decide(
                     &name,

@@ -95,7 +95,7 @@ pub struct Vocabulary {
 }
 
 impl Vocabulary {
-    fn new(raw: Vec<Box<[u8]>>, enc: Encoding, open: bool, limit: usize) -> Vocabulary {
+    pub(crate) fn new(raw: Vec<Box<[u8]>>, enc: Encoding, open: bool, limit: usize) -> Vocabulary {
         let mut pairs: Vec<(String, Box<[u8]>)> = raw
             .into_iter()
             .map(|r| {

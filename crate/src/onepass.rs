@@ -13,9 +13,10 @@
 //! late `300` in a column of bytes, a word in a column of dates) disproves the types at
 //! once, so a column of booleans, integers, dates, timestamps or times whose every value
 //! the conversion took has the trial's type: the scan need not classify its values, only
-//! note them for the distinct count (see [`vouches_for`]). What no single value shows (a
-//! float no longer exact as float32, a text column that became a category …) is the
-//! scan's to find; a look every [`CHECK_BYTES`] at it ends a trial that is bound to fail.
+//! note them for the distinct count (see [`vouches_for`]). A category's values are coded
+//! from its closed vocabulary, so the scan need not look at them at all. What no single
+//! value shows (a float no longer exact as float32, a text column that became a
+//! category …) is the scan's to find; a look every [`CHECK_BYTES`] at it ends a trial that is bound to fail.
 //!
 //! How a trial ends, and what it costs:
 //! - it holds: one read, the output done ([`Outcome::Done`]);
@@ -46,14 +47,20 @@ pub const CHECK_BYTES: u64 = 4 << 20;
 /// dates whose every value reads in the trial's format infers that format; integers in
 /// the range of the trial's width infer it, …). Floats are left to the scan: the costly
 /// part of their scan, the exactness check, would only move into the conversion
-/// (measured: no faster). Text and categories are decided by their distinct values, which
-/// the scan keeps anyway. Forced types are judged by the scan's statistics.
+/// (measured: no faster). A category's closed vocabulary is the sample's distinct set; a
+/// value not in it disproves the trial, so the whole input's distinct set is the same and
+/// the scan need not keep one (the sample's share of values decided the category; the
+/// share only shrinks as values repeat). Text is decided by its distinct values, which
+/// only the scan keeps. Forced types are judged by the scan's statistics.
 pub fn vouches_for(c: &ColumnPlan) -> bool {
     !c.forced
-        && matches!(
-            c.kind,
-            Kind::Bool | Kind::Int(_) | Kind::Date(_) | Kind::Timestamp { .. } | Kind::Time(_)
-        )
+        && match &c.kind {
+            Kind::Bool | Kind::Int(_) | Kind::Date(_) | Kind::Timestamp { .. } | Kind::Time(_) => {
+                true
+            }
+            Kind::Category(v) => !v.open,
+            Kind::Float32 | Kind::Float64 | Kind::Text => false,
+        }
 }
 
 /// A conversion with the types of a sample on trial, scanning every row to check them.
@@ -187,11 +194,6 @@ impl<W: Write + Send> OnePass<W> {
                 && s.distinct.is_none()
                 && (c.kind.mostly_unique() || c.kind == Kind::Text);
             match &c.kind {
-                // A category's vocabulary is the distinct set: it may only have grown.
-                Kind::Category(v) => {
-                    inferred_kind(s) != Kind::Text
-                        || s.distinct.as_ref().is_none_or(|d| d.len() > v.values.len())
-                }
                 // The conversion checks the type itself.
                 _ if scan.vouched(c.source).is_some() => lost_distinct,
                 kind => inferred_kind(s) != *kind || lost_distinct,

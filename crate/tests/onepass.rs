@@ -273,6 +273,23 @@ fn late_invalid_utf8_makes_the_input_windows_1252() {
 }
 
 #[test]
+fn a_category_on_trial_is_read_in_the_encoding_of_the_whole_input() {
+    // The category's values are UTF-8 until a late byte in another column makes the input
+    // windows-1252: its vocabulary, decided in the sample and not scanned on trial, must
+    // then be read as two passes read it.
+    let mut s = String::from("city,note\n");
+    for i in 0..5_000 {
+        let city = ["Zürich", "Genève", "Bern"][i % 3];
+        writeln!(s, "{city},note {i}").unwrap();
+    }
+    let mut csv = s.into_bytes();
+    csv.extend_from_slice(b"Bern,caf\xe9\n");
+    let (mode, types) = convert(csv, opts());
+    assert_eq!(mode, "two-pass");
+    assert_eq!(types, ["category", "text"]);
+}
+
+#[test]
 fn rejected_rows_are_reported_once_whichever_way_the_trial_ends() {
     for late in ["", "300,1.25,red,2024-01-01\n"] {
         let mut csv = csv(5_000, "1,2\n");
