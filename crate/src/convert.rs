@@ -14,8 +14,9 @@ use crate::batch::Batch;
 use crate::encode::{parse_cell, Cell, ColumnBuilder, Extreme, Written};
 use crate::error::{shorten, Error, RejectKind, Rejection, Result};
 use crate::infer::{
-    self, ticks_per_second, ColumnPlan, Inference, Kind, Vocabulary, FORCED_CATEGORY_CAP,
+    self, ticks_per_second, ColumnPlan, Inference, IntType, Kind, Vocabulary, FORCED_CATEGORY_CAP,
 };
+use crate::onepass;
 use crate::options::{BadRows, Encoding, Options, TypeOverride};
 use crate::parse::Record;
 use crate::report::{ColumnReport, DialectReport, Phase, Progress, Report, Timings};
@@ -116,9 +117,7 @@ impl ScanState {
 
     /// How much of column `c` is to be looked at in the batches to come.
     fn look(&self, c: usize) -> Look {
-        // A closed vocabulary on trial is the column's distinct set: the conversion codes
-        // every value, so a value not in it ends the trial.
-        if matches!(self.vouched(c), Some(Kind::Category(_))) {
+        if self.vouched(c).is_some_and(onepass::counted_alongside) {
             return Look::Nothing;
         }
         match self.columns[c].settled() {
@@ -711,6 +710,7 @@ impl<W: Write + Send> ConvertState<W> {
                             _ => 0,
                         };
                         let mut b = ColumnBuilder::with_capacity(plan, rows.len(), text_bytes);
+                        let bytes = matches!(plan.kind, Kind::Int(IntType::UInt8 | IntType::Int8));
                         let mut errors = Vec::new();
                         for &i in rows {
                             let f = batch.field(i, plan.source);
@@ -722,6 +722,13 @@ impl<W: Write + Send> ConvertState<W> {
                                 scanned && !plan.forced,
                                 ascii,
                             ) {
+                                Ok(Cell::Null) if bytes && !f.is_empty() => {
+                                    // A null token: counted among the distinct values.
+                                    if let Some(k) = tokens.index(f) {
+                                        b.written.see_token(k);
+                                    }
+                                    b.append(Cell::Null, f, enc);
+                                }
                                 Ok(cell) => b.append(cell, f, enc),
                                 Err(reason) => {
                                     errors.push((i, reason));
@@ -896,20 +903,27 @@ impl<W: Write + Send> ConvertState<W> {
         self.rows_written + self.rows_rejected
     }
 
-    /// Sets the null counts of `inf`'s columns to those written: a scan alongside leaves
-    /// them to this conversion (see [`ScanState::set_alongside`]). Whatever rows it
-    /// rejected, the scan would not have counted either (they were malformed).
-    pub(crate) fn count_nulls(&self, inf: &mut Inference) {
-        let written: FxHashMap<usize, u64> = self
+    /// Sets what a scan alongside leaves to this conversion (see
+    /// [`ScanState::set_alongside`]) in `inf`'s columns: the null counts of all, the
+    /// distinct values of those it counts ([`onepass::counted_alongside`]). Whatever rows
+    /// it rejected, the scan would not have counted either (they were malformed).
+    pub(crate) fn fill_in(&self, inf: &mut Inference) {
+        let written: FxHashMap<usize, (&ColumnPlan, &Written)> = self
             .inf
             .columns
             .iter()
             .zip(&self.written)
-            .map(|(c, w)| (c.source, w.nulls))
+            .map(|(c, w)| (c.source, (c, w)))
             .collect();
         for c in &mut inf.columns {
-            if let Some(&nulls) = written.get(&c.source) {
-                c.nulls = nulls;
+            if let Some((plan, w)) = written.get(&c.source) {
+                c.nulls = w.nulls;
+                if onepass::vouches_for(plan) && onepass::counted_alongside(&plan.kind) {
+                    c.distinct = match &plan.kind {
+                        Kind::Category(v) => Some(v.values.len()),
+                        kind => w.distinct_bytes(kind),
+                    };
+                }
             }
         }
     }

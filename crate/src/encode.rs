@@ -190,6 +190,9 @@ pub struct Written {
     /// Least and greatest text, by bytes (UTF-8 order, the order Arrow compares in).
     texts: Option<(Vec<u8>, Vec<u8>)>,
     /// The category codes written, one bit each: their values are compared only at the end.
+    /// In a column of bytes (uint8, int8), the values written (offset by 128 for int8) and,
+    /// from bit 256 on, the null tokens met: they count the distinct values as a scan
+    /// would (see [`Written::distinct_bytes`]).
     codes: Vec<u64>,
 }
 
@@ -252,12 +255,24 @@ impl Written {
     }
 
     #[inline]
-    fn see_code(&mut self, c: u16) {
-        let (word, bit) = (c as usize / 64, c % 64);
+    fn see_code(&mut self, c: usize) {
+        let (word, bit) = (c / 64, c % 64);
         if word >= self.codes.len() {
             self.codes.resize(word + 1, 0);
         }
         self.codes[word] |= 1 << bit;
+    }
+
+    /// A column of bytes' distinct values and null tokens, as a scan counts them: integers
+    /// by value (their text is canonical), tokens by their text. `None` for other columns.
+    pub fn distinct_bytes(&self, kind: &Kind) -> Option<usize> {
+        matches!(kind, Kind::Int(IntType::UInt8 | IntType::Int8))
+            .then(|| self.codes.iter().map(|w| w.count_ones() as usize).sum())
+    }
+
+    /// Notes null token number `k` met in a column of bytes (see [`Written::codes`]).
+    pub fn see_token(&mut self, k: usize) {
+        self.see_code(256 + k);
     }
 
     /// The least and greatest value written, for a column of `kind`.
@@ -405,11 +420,17 @@ impl ColumnBuilder {
             }
             (builder, Cell::Int(v)) => {
                 match builder {
-                    B::I8(b) => b.append_value(v as i8),
+                    B::I8(b) => {
+                        b.append_value(v as i8);
+                        w.see_code((v + 128) as usize);
+                    }
                     B::I16(b) => b.append_value(v as i16),
                     B::I32(b) => b.append_value(v as i32),
                     B::I64(b) => b.append_value(v as i64),
-                    B::U8(b) => b.append_value(v as u8),
+                    B::U8(b) => {
+                        b.append_value(v as u8);
+                        w.see_code(v as usize);
+                    }
                     B::U16(b) => b.append_value(v as u16),
                     B::U32(b) => b.append_value(v as u32),
                     B::U64(b) => b.append_value(v as u64),
@@ -459,11 +480,11 @@ impl ColumnBuilder {
             }
             (B::Code8(b), Cell::Code(c)) => {
                 b.append_value(c as u8);
-                w.see_code(c);
+                w.see_code(c as usize);
             }
             (B::Code16(b), Cell::Code(c)) => {
                 b.append_value(c);
-                w.see_code(c);
+                w.see_code(c as usize);
             }
             _ => unreachable_cell(),
         }

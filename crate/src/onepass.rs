@@ -13,8 +13,9 @@
 //! late `300` in a column of bytes, a word in a column of dates) disproves the types at
 //! once, so a column of booleans, integers, dates, timestamps or times whose every value
 //! the conversion took has the trial's type: the scan need not classify its values, only
-//! note them for the distinct count (see [`vouches_for`]). A category's values are coded
-//! from its closed vocabulary, so the scan need not look at them at all. What no single
+//! note them for the distinct count (see [`vouches_for`]). Where the conversion counts the
+//! distinct values too (a category's closed vocabulary, a column of bytes), the scan need
+//! not look at the column at all (see [`counted_alongside`]). What no single
 //! value shows (a float no longer exact as float32, a text column that became a
 //! category …) is the scan's to find; a look every [`CHECK_BYTES`] at it ends a trial that is bound to fail.
 //!
@@ -30,7 +31,7 @@
 use crate::batch::Batch;
 use crate::convert::{ConvertState, Converter, ScanState, Scanner};
 use crate::error::{Error, Result};
-use crate::infer::{inferred_kind, ColumnPlan, Inference, Kind};
+use crate::infer::{inferred_kind, ColumnPlan, Inference, IntType, Kind};
 use crate::options::Encoding;
 use crate::report::{Phase, Progress, Report};
 use crate::rows::{self, RowReader};
@@ -61,6 +62,19 @@ pub fn vouches_for(c: &ColumnPlan) -> bool {
             Kind::Category(v) => !v.open,
             Kind::Float32 | Kind::Float64 | Kind::Text => false,
         }
+}
+
+/// Whether the conversion also counts the distinct values of a column it vouches for, so
+/// that the scan need not look at it at all: a category's are its closed vocabulary; a
+/// column of bytes' are its values, one bit each, counted as the scan counts integers (by
+/// value, their text being canonical) with its null tokens by text
+/// ([`crate::encode::Written::distinct_bytes`]). Wider types keep a scan of their distinct
+/// values, which stops at the cap.
+pub fn counted_alongside(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Category(_) | Kind::Int(IntType::UInt8 | IntType::Int8)
+    )
 }
 
 /// A conversion with the types of a sample on trial, scanning every row to check them.
@@ -241,7 +255,7 @@ impl<W: Write + Send> OnePass<W> {
             started: self.started,
         };
         let mut whole = scanner.into_inference(None)?;
-        conv.count_nulls(&mut whole);
+        conv.fill_in(&mut whole);
         // The report's timings: the sample's sniff, then its scan and this pass as the scan
         // if the conversion is to be done again, or else this pass as the convert.
         whole.sniff_ms = self.trial.sniff_ms;

@@ -62,6 +62,11 @@ impl Tokens {
             && self.firsts[first as usize / 64] >> (first % 64) & 1 != 0
             && self.tokens.iter().any(|t| **t == *b)
     }
+
+    /// Which token `b` is, if it is one.
+    pub fn index(&self, b: &[u8]) -> Option<usize> {
+        self.tokens.iter().position(|t| **t == *b)
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -290,6 +290,28 @@ fn a_category_on_trial_is_read_in_the_encoding_of_the_whole_input() {
 }
 
 #[test]
+fn distinct_bytes_and_null_tokens_are_counted_as_the_scan_counts_them() {
+    // The conversion counts a column of bytes' distinct values for the scan: integers by
+    // value, null tokens by their text, here some only after the sample. The check against
+    // two passes compares the counts.
+    for late in ["", "7,-3\nnull,NULL\n200,NA\n"] {
+        let mut s = String::from("small,signed\n");
+        for i in 0..5_000 {
+            let small = if i % 7 == 0 {
+                "NA".to_string()
+            } else {
+                (i % 50).to_string()
+            };
+            writeln!(s, "{small},{}", i % 40 - 20).unwrap();
+        }
+        s.push_str(late);
+        let (mode, types) = convert(s.into_bytes(), opts());
+        assert_eq!(mode, "one-pass", "{late:?}");
+        assert_eq!(types, ["uint8", "int8"], "{late:?}");
+    }
+}
+
+#[test]
 fn rejected_rows_are_reported_once_whichever_way_the_trial_ends() {
     for late in ["", "300,1.25,red,2024-01-01\n"] {
         let mut csv = csv(5_000, "1,2\n");
