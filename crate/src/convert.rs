@@ -11,10 +11,10 @@
 
 use crate::alloc;
 use crate::batch::Batch;
-use crate::encode::{parse_cell, Cell, ColumnBuilder, Extreme, Written};
+use crate::encode::{counts_distinct, parse_cell, Cell, ColumnBuilder, Extreme, Written};
 use crate::error::{shorten, Error, RejectKind, Rejection, Result};
 use crate::infer::{
-    self, ticks_per_second, ColumnPlan, Inference, IntType, Kind, Vocabulary, FORCED_CATEGORY_CAP,
+    self, ticks_per_second, ColumnPlan, Inference, Kind, Vocabulary, FORCED_CATEGORY_CAP,
 };
 use crate::onepass;
 use crate::options::{BadRows, Encoding, Options, TypeOverride};
@@ -710,7 +710,7 @@ impl<W: Write + Send> ConvertState<W> {
                             _ => 0,
                         };
                         let mut b = ColumnBuilder::with_capacity(plan, rows.len(), text_bytes);
-                        let bytes = matches!(plan.kind, Kind::Int(IntType::UInt8 | IntType::Int8));
+                        let counted = counts_distinct(&plan.kind);
                         let mut errors = Vec::new();
                         for &i in rows {
                             let f = batch.field(i, plan.source);
@@ -722,7 +722,7 @@ impl<W: Write + Send> ConvertState<W> {
                                 scanned && !plan.forced,
                                 ascii,
                             ) {
-                                Ok(Cell::Null) if bytes && !f.is_empty() => {
+                                Ok(Cell::Null) if counted && !f.is_empty() => {
                                     // A null token: counted among the distinct values.
                                     if let Some(k) = tokens.index(f) {
                                         b.written.see_token(k);
@@ -921,7 +921,7 @@ impl<W: Write + Send> ConvertState<W> {
                 if onepass::vouches_for(plan) && onepass::counted_alongside(&plan.kind) {
                     c.distinct = match &plan.kind {
                         Kind::Category(v) => Some(v.values.len()),
-                        kind => w.distinct_bytes(kind),
+                        kind => w.distinct_counted(kind),
                     };
                 }
             }

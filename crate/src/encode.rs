@@ -190,9 +190,10 @@ pub struct Written {
     /// Least and greatest text, by bytes (UTF-8 order, the order Arrow compares in).
     texts: Option<(Vec<u8>, Vec<u8>)>,
     /// The category codes written, one bit each: their values are compared only at the end.
-    /// In a column of bytes (uint8, int8), the values written (offset by 128 for int8) and,
-    /// from bit 256 on, the null tokens met: they count the distinct values as a scan
-    /// would (see [`Written::distinct_bytes`]).
+    /// In a column of bytes (uint8, int8), the values written (offset by 128 for int8); in
+    /// a column of booleans, their spellings (see [`bool_spelling`]); in both, from bit 256
+    /// on, the null tokens met. They count the distinct values as a scan would (see
+    /// [`Written::distinct_counted`]).
     codes: Vec<u64>,
 }
 
@@ -263,14 +264,15 @@ impl Written {
         self.codes[word] |= 1 << bit;
     }
 
-    /// A column of bytes' distinct values and null tokens, as a scan counts them: integers
-    /// by value (their text is canonical), tokens by their text. `None` for other columns.
-    pub fn distinct_bytes(&self, kind: &Kind) -> Option<usize> {
-        matches!(kind, Kind::Int(IntType::UInt8 | IntType::Int8))
-            .then(|| self.codes.iter().map(|w| w.count_ones() as usize).sum())
+    /// The distinct values and null tokens of a column of bytes or booleans, as a scan
+    /// counts them: integers by value (their text is canonical), booleans and tokens by
+    /// their text. `None` for other columns.
+    pub fn distinct_counted(&self, kind: &Kind) -> Option<usize> {
+        counts_distinct(kind).then(|| self.codes.iter().map(|w| w.count_ones() as usize).sum())
     }
 
-    /// Notes null token number `k` met in a column of bytes (see [`Written::codes`]).
+    /// Notes null token number `k` met in a column of bytes or booleans (see
+    /// [`Written::codes`]).
     pub fn see_token(&mut self, k: usize) {
         self.see_code(256 + k);
     }
@@ -299,6 +301,24 @@ impl Written {
         let text = |b: &[u8]| Extreme::Text(String::from_utf8_lossy(b).into_owned());
         let (lo, hi) = self.texts.as_ref()?;
         Some((text(lo), text(hi)))
+    }
+}
+
+/// Whether [`Written`] counts a column's distinct values (see [`Written::codes`]).
+pub fn counts_distinct(kind: &Kind) -> bool {
+    matches!(kind, Kind::Bool | Kind::Int(IntType::UInt8 | IntType::Int8))
+}
+
+/// A number for each spelling of a boolean: which of its letters are capitals, one bit
+/// each, then `false`'s 32 after `true`'s 16.
+fn bool_spelling(b: &[u8]) -> usize {
+    let caps = b
+        .iter()
+        .enumerate()
+        .fold(0, |n, (i, c)| n | usize::from(c.is_ascii_uppercase()) << i);
+    match b.len() {
+        4 => caps,
+        _ => 16 + caps,
     }
 }
 
@@ -417,6 +437,7 @@ impl ColumnBuilder {
             (B::Bool(b), Cell::Bool(v)) => {
                 b.append_value(v);
                 widen(&mut w.ints, v as i128);
+                w.see_code(bool_spelling(field));
             }
             (builder, Cell::Int(v)) => {
                 match builder {

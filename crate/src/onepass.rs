@@ -30,8 +30,9 @@
 
 use crate::batch::Batch;
 use crate::convert::{ConvertState, Converter, ScanState, Scanner};
+use crate::encode::counts_distinct;
 use crate::error::{Error, Result};
-use crate::infer::{inferred_kind, ColumnPlan, Inference, IntType, Kind};
+use crate::infer::{inferred_kind, ColumnPlan, Inference, Kind};
 use crate::options::Encoding;
 use crate::report::{Phase, Progress, Report};
 use crate::rows::{self, RowReader};
@@ -66,15 +67,12 @@ pub fn vouches_for(c: &ColumnPlan) -> bool {
 
 /// Whether the conversion also counts the distinct values of a column it vouches for, so
 /// that the scan need not look at it at all: a category's are its closed vocabulary; a
-/// column of bytes' are its values, one bit each, counted as the scan counts integers (by
-/// value, their text being canonical) with its null tokens by text
-/// ([`crate::encode::Written::distinct_bytes`]). Wider types keep a scan of their distinct
-/// values, which stops at the cap.
+/// column of bytes' or booleans' are its values (by value for integers, whose text is
+/// canonical, by spelling for booleans) and null tokens, one bit each
+/// ([`crate::encode::Written::distinct_counted`]). Wider types keep a scan of their
+/// distinct values, which stops at the cap.
 pub fn counted_alongside(kind: &Kind) -> bool {
-    matches!(
-        kind,
-        Kind::Category(_) | Kind::Int(IntType::UInt8 | IntType::Int8)
-    )
+    matches!(kind, Kind::Category(_)) || counts_distinct(kind)
 }
 
 /// A conversion with the types of a sample on trial, scanning every row to check them.

@@ -290,24 +290,24 @@ fn a_category_on_trial_is_read_in_the_encoding_of_the_whole_input() {
 }
 
 #[test]
-fn distinct_bytes_and_null_tokens_are_counted_as_the_scan_counts_them() {
-    // The conversion counts a column of bytes' distinct values for the scan: integers by
-    // value, null tokens by their text, here some only after the sample. The check against
-    // two passes compares the counts.
-    for late in ["", "7,-3\nnull,NULL\n200,NA\n"] {
-        let mut s = String::from("small,signed\n");
+fn distinct_bytes_booleans_and_null_tokens_are_counted_as_the_scan_counts_them() {
+    // The conversion counts the distinct values of a column of bytes or booleans for the
+    // scan: integers by value, booleans and null tokens by their text, here some only
+    // after the sample. The check against two passes compares the counts.
+    for late in ["", "7,-3,TRUE\nnull,NULL,null\n200,NA,False\n"] {
+        let mut s = String::from("small,signed,flag\n");
         for i in 0..5_000 {
-            let small = if i % 7 == 0 {
-                "NA".to_string()
-            } else {
-                (i % 50).to_string()
+            let small = match i % 7 {
+                0 => "NA".to_string(),
+                _ => (i % 50).to_string(),
             };
-            writeln!(s, "{small},{}", i % 40 - 20).unwrap();
+            let flag = ["true", "false", "True", "NA"][i % 4];
+            writeln!(s, "{small},{},{flag}", (i % 40) as i32 - 20).unwrap();
         }
         s.push_str(late);
         let (mode, types) = convert(s.into_bytes(), opts());
         assert_eq!(mode, "one-pass", "{late:?}");
-        assert_eq!(types, ["uint8", "int8"], "{late:?}");
+        assert_eq!(types, ["uint8", "int8", "bool"], "{late:?}");
     }
 }
 
