@@ -288,12 +288,13 @@ impl PieceFork {
             .collect();
         let check_utf8 = self.check_utf8 && !batch.is_ascii();
         let mut utf8_ok = true;
+        // On trial, most columns are left to the conversion: only the others are visited.
+        let looked: Vec<usize> = (0..columns.len())
+            .filter(|&c| self.looks[c] != Look::Nothing)
+            .collect();
         for &i in &sound {
-            let columns = columns.iter_mut().zip(&mut distinct).zip(&self.looks);
-            for (c, ((scan, distinct), &look)) in columns.enumerate() {
-                if look == Look::Nothing {
-                    continue;
-                }
+            for &c in &looked {
+                let (scan, distinct, look) = (&mut columns[c], &mut distinct[c], self.looks[c]);
                 let f = batch.field(i, c);
                 let seen = observe_field(scan, f, look, &self.tokens, check_utf8, &mut utf8_ok);
                 if let Some(d) = distinct {
