@@ -11,7 +11,7 @@
 
 use crate::alloc;
 use crate::batch::Batch;
-use crate::encode::{counts_distinct, parse_cell, Cell, ColumnBuilder, Extreme, Written};
+use crate::encode::{counts_distinct, parse_cell, Basis, Cell, ColumnBuilder, Extreme, Written};
 use crate::error::{shorten, Error, RejectKind, Rejection, Result};
 use crate::infer::{
     self, ticks_per_second, ColumnPlan, Inference, Kind, Vocabulary, FORCED_CATEGORY_CAP,
@@ -697,7 +697,7 @@ impl<W: Write + Send> ConvertState<W> {
         let mut unwritten = self.unwritten.take();
         let (arrays, written) = loop {
             let (tokens, columns) = (&self.tokens, &self.inf.columns);
-            let scanned = self.inf.sampled_rows.is_none();
+            let (sampled, on_trial) = (self.inf.sampled_rows.is_some(), self.on_trial);
             let convert = || -> Vec<ConvertedTile> {
                 tiles(columns.len(), &sound)
                     .into_par_iter()
@@ -711,24 +711,30 @@ impl<W: Write + Send> ConvertState<W> {
                             _ => 0,
                         };
                         let mut b = ColumnBuilder::with_capacity(plan, rows.len(), text_bytes);
+                        let basis = match (sampled || plan.forced, on_trial) {
+                            (true, _) => Basis::Sample,
+                            (false, true) => Basis::Trial,
+                            (false, false) => Basis::Scan,
+                        };
+                        // What a scan alongside leaves to the conversion (see
+                        // [`onepass::vouches_for`]): distinct values, a float's decimals.
                         let counted = counts_distinct(&plan.kind);
+                        let floats = basis == Basis::Trial
+                            && matches!(plan.kind, Kind::Float32 | Kind::Float64);
                         let mut errors = Vec::new();
                         for &i in rows {
                             let f = batch.field(i, plan.source);
-                            match parse_cell(
-                                f,
-                                &plan.kind,
-                                tokens,
-                                enc,
-                                scanned && !plan.forced,
-                                ascii,
-                            ) {
+                            match parse_cell(f, &plan.kind, tokens, enc, basis, ascii) {
                                 Ok(Cell::Null) if counted && !f.is_empty() => {
                                     // A null token: counted among the distinct values.
                                     if let Some(k) = tokens.index(f) {
                                         b.written.see_token(k);
                                     }
                                     b.append(Cell::Null, f, enc);
+                                }
+                                Ok(cell) if floats => {
+                                    b.written.see_decimals(f);
+                                    b.append(cell, f, enc);
                                 }
                                 Ok(cell) => b.append(cell, f, enc),
                                 Err(reason) => {
@@ -906,7 +912,8 @@ impl<W: Write + Send> ConvertState<W> {
 
     /// Sets what a scan alongside leaves to this conversion (see
     /// [`ScanState::set_alongside`]) in `inf`'s columns: the null counts of all, the
-    /// distinct values of those it counts ([`onepass::counted_alongside`]). Whatever rows
+    /// distinct values of those it counts ([`onepass::counted_alongside`]), the decimals
+    /// of the floats it vouches for. Whatever rows
     /// it rejected, the scan would not have counted either (they were malformed).
     pub(crate) fn fill_in(&self, inf: &mut Inference) {
         let written: FxHashMap<usize, (&ColumnPlan, &Written)> = self
@@ -919,11 +926,17 @@ impl<W: Write + Send> ConvertState<W> {
         for c in &mut inf.columns {
             if let Some((plan, w)) = written.get(&c.source) {
                 c.nulls = w.nulls;
-                if onepass::vouches_for(plan) && onepass::counted_alongside(&plan.kind) {
+                if !onepass::vouches_for(plan) {
+                    continue;
+                }
+                if onepass::counted_alongside(&plan.kind) {
                     c.distinct = match &plan.kind {
                         Kind::Category(v) => Some(v.values.len()),
                         kind => w.distinct_counted(kind),
                     };
+                }
+                if matches!(plan.kind, Kind::Float32 | Kind::Float64) {
+                    c.decimals = Some(w.decimals());
                 }
             }
         }

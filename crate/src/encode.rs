@@ -29,21 +29,34 @@ pub enum Cell {
     Code(u16),
 }
 
-/// Parses one field for its column; `Err` carries the reason it does not fit. `scanned`: the
-/// column's type was inferred from every value, so float exactness need not be checked
-/// again, and no timestamp or time of day has more fraction digits than its unit holds
-/// (as the unit was chosen for the most digits). The scan already made sure of the digits,
-/// but for the types a one-pass trial vouches for (see [`crate::onepass`]): there this check
-/// is what keeps the unit the one the scan would have chosen.
-/// `ascii`: the field is known to be ASCII (its whole batch is), hence valid UTF-8.
+/// What a column's type was inferred from, and so what [`parse_cell`] must check itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// Every value, by a scan: float exactness need not be checked again.
+    Scan,
+    /// A sample, on trial while a scan runs alongside (see [`crate::onepass`]); the
+    /// conversion vouches for the type, so floats are checked for exactness here.
+    Trial,
+    /// A sample, in a stream, or the user's word: floats are checked for exactness.
+    Sample,
+}
+
+/// Parses one field for its column; `Err` carries the reason it does not fit. `basis`:
+/// what the column's type was inferred from (see [`Basis`]). Where it is every value, or
+/// a sample on trial, no timestamp or time of day may have more fraction digits than its
+/// unit holds (as the scan chooses the unit for the most digits): the scan made sure of
+/// that already, but on trial this check is what keeps the unit the one the scan would
+/// have chosen. `ascii`: the field is known to be ASCII (its whole batch is), hence valid
+/// UTF-8.
 pub fn parse_cell(
     b: &[u8],
     kind: &Kind,
     tokens: &Tokens,
     enc: Encoding,
-    scanned: bool,
+    basis: Basis,
     ascii: bool,
 ) -> Result<Cell, String> {
+    let scanned = basis != Basis::Sample;
     if b.is_empty() {
         return Ok(Cell::Null);
     }
@@ -92,25 +105,29 @@ pub fn parse_cell(
         // The first pass saw this very text and found it a float or a null token. A plain
         // decimal's value is then Rust's parse alone, without our grammar's check and digit
         // counts (the two accept the same plain decimals); other forms take the long way.
-        Kind::Float32 if scanned && value::plain_decimal_start(b) => value::fast_f32(b)
-            .or_else(|| parse_std::<f32>(b, ascii))
-            .map(Cell::F32)
-            .ok_or_else(|| "is not a number".into()),
-        Kind::Float64 if scanned && value::plain_decimal_start(b) => value::fast_f64(b)
-            .or_else(|| parse_std::<f64>(b, ascii))
-            .map(Cell::F64)
-            .ok_or_else(|| "is not a number".into()),
+        Kind::Float32 if basis == Basis::Scan && value::plain_decimal_start(b) => {
+            value::fast_f32(b)
+                .or_else(|| parse_std::<f32>(b, ascii))
+                .map(Cell::F32)
+                .ok_or_else(|| "is not a number".into())
+        }
+        Kind::Float64 if basis == Basis::Scan && value::plain_decimal_start(b) => {
+            value::fast_f64(b)
+                .or_else(|| parse_std::<f64>(b, ascii))
+                .map(Cell::F64)
+                .ok_or_else(|| "is not a number".into())
+        }
         Kind::Float32 | Kind::Float64 => {
             // A null token that reads as a float (NaN) is the float NaN in a float column.
             let Some(f) = value::parse_float(b) else {
                 return Err("is not a number".into());
             };
             if matches!(kind, Kind::Float32) {
-                if !scanned && !f.f32_exact(b) {
+                if basis != Basis::Scan && !f.f32_exact(b) {
                     return Err("cannot be stored exactly as float32".into());
                 }
                 Ok(Cell::F32(value::parse_f32(b).unwrap_or(f.value as f32)))
-            } else if !scanned && !f.f64_exact(b) {
+            } else if basis != Basis::Scan && !f.f64_exact(b) {
                 Err("cannot be stored exactly as float64".into())
             } else {
                 Ok(Cell::F64(f.value))
@@ -195,6 +212,8 @@ pub struct Written {
     /// on, the null tokens met. They count the distinct values as a scan would (see
     /// [`Written::distinct_counted`]).
     codes: Vec<u64>,
+    /// In a float column on trial, the most digits after the point written.
+    decimals: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -221,6 +240,7 @@ impl Written {
     /// Folds in the statistics of another slice of rows.
     pub fn merge(&mut self, o: Written) {
         self.nulls += o.nulls;
+        self.decimals = self.decimals.max(o.decimals);
         if let Some((lo, hi)) = o.ints {
             widen(&mut self.ints, lo);
             widen(&mut self.ints, hi);
@@ -269,6 +289,21 @@ impl Written {
     /// their text. `None` for other columns.
     pub fn distinct_counted(&self, kind: &Kind) -> Option<usize> {
         counts_distinct(kind).then(|| self.codes.iter().map(|w| w.count_ones() as usize).sum())
+    }
+
+    /// Notes the digits after the point of float `b` (none for an exponent form), as the
+    /// scan notes them for the report.
+    pub fn see_decimals(&mut self, b: &[u8]) {
+        if !b.iter().any(|c| matches!(c, b'e' | b'E')) {
+            if let Some(p) = b.iter().position(|&c| c == b'.') {
+                self.decimals = self.decimals.max((b.len() - p - 1) as u32);
+            }
+        }
+    }
+
+    /// The most digits after the point a float written had (see [`Written::see_decimals`]).
+    pub fn decimals(&self) -> u32 {
+        self.decimals
     }
 
     /// Notes null token number `k` met in a column of bytes or booleans (see

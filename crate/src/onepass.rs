@@ -10,14 +10,15 @@
 //! [`Inference::converts_like`]).
 //!
 //! The conversion does part of the scan's work. A value that does not fit a trial type (a
-//! late `300` in a column of bytes, a word in a column of dates) disproves the types at
-//! once, so a column of booleans, integers, dates, timestamps or times whose every value
-//! the conversion took has the trial's type: the scan need not classify its values, only
-//! note them for the distinct count (see [`vouches_for`]). Where the conversion counts the
-//! distinct values too (a category's closed vocabulary, a column of bytes), the scan need
-//! not look at the column at all (see [`counted_alongside`]). What no single
-//! value shows (a float no longer exact as float32, a text column that became a
-//! category …) is the scan's to find; a look every [`CHECK_BYTES`] at it ends a trial that is bound to fail.
+//! late `300` in a column of bytes, a word in a column of dates, a price float32 cannot
+//! hold exactly) disproves the types at once, so a column of booleans, integers, floats,
+//! dates, timestamps or times whose every value the conversion took has the trial's type:
+//! the scan need not classify its values, only note them for the distinct count (see
+//! [`vouches_for`]). Where the conversion counts the distinct values too (a category's
+//! closed vocabulary, a column of bytes or booleans), the scan need not look at the column
+//! at all (see [`counted_alongside`]). What no single value shows (a text column that
+//! became a category, wide numbers past the distinct-value cap …) is the scan's to find;
+//! a look every [`CHECK_BYTES`] at it ends a trial that is bound to fail.
 //!
 //! How a trial ends, and what it costs:
 //! - it holds: one read, the output done ([`Outcome::Done`]);
@@ -47,9 +48,10 @@ pub const CHECK_BYTES: u64 = 4 << 20;
 /// classify its values: every value must parse as the type for the trial to go on, and
 /// for these types that alone makes the whole column's type the trial's (a column of
 /// dates whose every value reads in the trial's format infers that format; integers in
-/// the range of the trial's width infer it, …). Floats are left to the scan: the costly
-/// part of their scan, the exactness check, would only move into the conversion
-/// (measured: no faster). A category's closed vocabulary is the sample's distinct set; a
+/// the range of the trial's width infer it, …). Floats are checked for exactness in the
+/// trial's width as they are converted (a float32 column met with a value only float64
+/// holds exactly is disproved there), which spares their scan a second parse. A
+/// category's closed vocabulary is the sample's distinct set; a
 /// value not in it disproves the trial, so the whole input's distinct set is the same and
 /// the scan need not keep one (the sample's share of values decided the category; the
 /// share only shrinks as values repeat). Text is decided by its distinct values, which
@@ -57,11 +59,15 @@ pub const CHECK_BYTES: u64 = 4 << 20;
 pub fn vouches_for(c: &ColumnPlan) -> bool {
     !c.forced
         && match &c.kind {
-            Kind::Bool | Kind::Int(_) | Kind::Date(_) | Kind::Timestamp { .. } | Kind::Time(_) => {
-                true
-            }
+            Kind::Bool
+            | Kind::Int(_)
+            | Kind::Date(_)
+            | Kind::Timestamp { .. }
+            | Kind::Time(_)
+            | Kind::Float32
+            | Kind::Float64 => true,
             Kind::Category(v) => !v.open,
-            Kind::Float32 | Kind::Float64 | Kind::Text => false,
+            Kind::Text => false,
         }
 }
 

@@ -77,6 +77,11 @@ fn a_late_value_that_does_not_fit_sends_the_input_through_two_passes() {
             "many,1.25,red,2024-01-01\n",
             ["category", "float32", "category", "date"],
         ),
+        // A price float32 cannot hold exactly: float64.
+        (
+            "1,0.1000000001,red,2024-01-01\n",
+            ["uint8", "float64", "category", "date"],
+        ),
         // A fourth word: a larger vocabulary.
         (
             "1,1.25,purple,2024-01-01\n",
@@ -96,11 +101,6 @@ fn a_late_value_that_does_not_fit_sends_the_input_through_two_passes() {
 
 #[test]
 fn a_change_no_single_value_shows_is_caught_at_the_end() {
-    // A float32 column is converted trusting the scan, so a late price float32 cannot hold
-    // exactly is no misfit: only the scan of the whole input shows the column is float64.
-    let (mode, types) = convert(csv(5_000, "1,0.1000000001,red,2024-01-01\n"), opts());
-    assert_eq!(mode, "two-pass");
-    assert_eq!(types, ["uint8", "float64", "category", "date"]);
     // Text that becomes a category only over the whole input: the sample's 500 distinct
     // codes are too many for its rows, the whole input's are few enough.
     let mut s = String::from("code\n");
@@ -154,19 +154,32 @@ fn the_trial_ends_as_soon_as_it_is_disproved() {
         at > late_at && (at as u64) < late_at as u64 + LAG,
         "given up at {at}"
     );
-    // A float no longer exact as float32 fits a float32 column as the trial converts it:
-    // the next look at the scan ends the trial, one interval in.
+    // So does a float no longer exact as float32: the trial converts it as float32.
     let inexact = csv(5_000, &format!("1,0.1000000001,red,2024-01-01\n{after}"));
-    assert!(inexact.len() as u64 > 2 * CHECK_BYTES);
-    let at = trial_given_up_at(&inexact).expect("given up before the end") as u64;
+    let at = trial_given_up_at(&inexact).expect("given up before the end");
+    assert!(
+        at > late_at && (at as u64) < late_at as u64 + LAG,
+        "given up at {at}"
+    );
+    // Wide integers past the distinct-value cap are written without a dictionary: every
+    // one fits the trial's type, but the next look at the scan ends the trial, one
+    // interval in.
+    let mut many = String::from("n,word\n");
+    for i in 0..5_000 {
+        writeln!(many, "{},w{}", 100_000 + i % 800, i % 3).unwrap();
+    }
+    for i in 0..(3 * CHECK_BYTES as usize / 16) {
+        writeln!(many, "{},w{}", 100_000 + i, i % 3).unwrap();
+    }
+    let at = trial_given_up_at(many.as_bytes()).expect("given up before the end") as u64;
     assert!(
         (CHECK_BYTES..CHECK_BYTES + LAG).contains(&at),
         "given up at {at}"
     );
-    let (mode, types) = convert(inexact, opts());
+    let (mode, types) = convert(many.into_bytes(), opts());
     assert_eq!(mode, "two-pass");
-    assert_eq!(types[1], "float64");
-    // Neither happens to an input whose types the sample decides.
+    assert_eq!(types, ["uint32", "category"]);
+    // None of this happens to an input whose types the sample decides.
     assert_eq!(trial_given_up_at(&csv(5_000, &after)), None);
 }
 
@@ -252,12 +265,17 @@ fn a_trial_that_fails_early_stops_and_has_the_input_scanned_again() {
     let (end, fed) = outcome(&misfit);
     assert!(matches!(end, Outcome::Rescan { .. }), "a misfit");
     assert!(fed < misfit.len() / 2, "fed {fed} of {}", misfit.len());
-    let (end, _) = outcome(&csv(5_000, "1,0.1000000001,red,2024-01-01\n"));
+    // Codes that repeat enough for a category only over the whole input.
+    let mut codes = String::from("code\n");
+    for i in 0..20_000 {
+        writeln!(codes, "c{}", i % 500).unwrap();
+    }
+    let (end, _) = outcome(codes.as_bytes());
     let Outcome::Again { inference, .. } = end else {
-        panic!("a float64 at the very end");
+        panic!("a category only at the very end");
     };
     let types: Vec<String> = inference.columns.iter().map(|c| c.kind.name()).collect();
-    assert_eq!(types, ["uint8", "float64", "category", "date"]);
+    assert_eq!(types, ["category"]);
     assert!(matches!(outcome(&csv(5_000, "")).0, Outcome::Done(..)));
 }
 
@@ -309,6 +327,22 @@ fn distinct_bytes_booleans_and_null_tokens_are_counted_as_the_scan_counts_them()
         assert_eq!(mode, "one-pass", "{late:?}");
         assert_eq!(types, ["uint8", "int8", "bool"], "{late:?}");
     }
+}
+
+#[test]
+fn floats_on_trial_are_reported_as_two_passes_report_them() {
+    // The conversion checks floats for exactness and notes their decimals for the scan:
+    // here NaN, exponents, trailing zeros and a late value with more decimals than the
+    // sample's, in a float32 and a float64 column.
+    let mut s = String::from("small,wide\n");
+    for i in 0..5_000 {
+        let small = ["1.5", "2.25", "NaN", "1e3", "-0.125", ""][i % 6];
+        writeln!(s, "{small},{}", 0.1 + (i % 300) as f64 / 7.0).unwrap();
+    }
+    s.push_str("3.1250,1.5e-7\n-inf,0.30000000000000004\n");
+    let (mode, types) = convert(s.into_bytes(), opts());
+    assert_eq!(mode, "one-pass");
+    assert_eq!(types, ["float32", "float64"]);
 }
 
 #[test]

@@ -134,16 +134,19 @@ for (const isolate of [true, false]) {
     });
 
     test('types that change after the first rows: the trial output is dropped, the file converted again', async () => {
-      // `n` is a byte in the first rows and needs 16 bits at the very end (the trial
-      // fails there: scanned again, then converted); `x` turns float64 only over the whole
-      // file (known at the end: converted again).
+      // `n` is a byte in the first rows and needs 16 bits at the very end, `x` float64
+      // (the trial fails at that row: scanned again, then converted); `code` repeats enough
+      // for a category only over the whole file (known at the end: converted again).
       const lines = ['n,x,day'];
       for (let i = 0; i < 30000; i++) lines.push(`${i % 200},${i % 90}.25,2024-01-${String((i % 28) + 1).padStart(2, '0')}`);
-      for (const [name, last, types] of [
-        ['late-misfit', '300,1.25,2024-01-01', ['uint16', 'float32', 'date']],
-        ['late-float', '1,0.1000000001,2024-01-01', ['uint8', 'float64', 'date']],
+      const codes = ['code'];
+      for (let i = 0; i < 30000; i++) codes.push(`c${i % 600}`);
+      for (const [name, rows, types] of [
+        ['late-misfit', [...lines, '300,1.25,2024-01-01'], ['uint16', 'float32', 'date']],
+        ['late-float', [...lines, '1,0.1000000001,2024-01-01'], ['uint8', 'float64', 'date']],
+        ['late-category', codes, ['category']],
       ]) {
-        const csv = fixture(`${name}.csv`, [...lines, last].join('\n') + '\n');
+        const csv = fixture(`${name}.csv`, rows.join('\n') + '\n');
         const r = await ctx.page.evaluate((url) => window.runConvert(url, { sampleRows: 1000 }), csv);
         assert.ok(r.ok, JSON.stringify(r.error));
         assert.equal(r.report.mode, 'two-pass', name);

@@ -664,11 +664,17 @@ mod tests {
             .0
             + 1;
         early.splice(at..at, b"300,1.25,2024-02-01\n".iter().copied());
+        let codes = (0..20_000).fold(String::from("code\n"), |s, i| {
+            s + &format!("c{}\n", i % 600)
+        });
+        let codes = codes.into_bytes();
         let cases = [
             (table(""), "trial done"),
             (table("300,1.25,2024-02-01\n"), "trial scan"),
             (early, "trial scan"),
-            (table("1,0.1000000001,2024-02-01\n"), "trial convert"),
+            (table("1,0.1000000001,2024-02-01\n"), "trial scan"),
+            // Codes that repeat enough for a category only over the whole input.
+            (codes, "trial convert"),
             (b"id,x\n1,2\n".to_vec(), "convert"),
         ];
         for (csv, want) in cases {
