@@ -307,7 +307,7 @@ impl Written {
     }
 
     /// Notes null token number `k` met in a column of bytes or booleans (see
-    /// [`Written::codes`]).
+    /// `Written::codes`).
     pub fn see_token(&mut self, k: usize) {
         self.see_code(256 + k);
     }
@@ -339,7 +339,7 @@ impl Written {
     }
 }
 
-/// Whether [`Written`] counts a column's distinct values (see [`Written::codes`]).
+/// Whether [`Written`] counts a column's distinct values (see `Written::codes`).
 pub fn counts_distinct(kind: &Kind) -> bool {
     matches!(kind, Kind::Bool | Kind::Int(IntType::UInt8 | IntType::Int8))
 }
