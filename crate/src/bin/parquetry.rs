@@ -297,7 +297,25 @@ fn write_rejects(path: &PathBuf, report: &Report) -> io::Result<()> {
     w.flush()
 }
 
+/// Keeps freed memory in the process. By default glibc gives blocks over 128 KiB (and the
+/// heap's free top) back to the kernel, which hands them out again page by page, zeroed,
+/// when the next batch asks: a conversion frees and takes megabytes per batch, and those
+/// page faults cost ~5% of its time (BENCHMARKS.md, 2026-12-05). Memory stays bounded by
+/// the peak the engine reached, as before.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory() {
+    // SAFETY: mallopt only sets the allocator's parameters; no thread has started yet.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_freed_memory() {}
+
 fn main() -> ExitCode {
+    keep_freed_memory();
     let cli = Cli::parse();
     match run(&cli) {
         Ok(report) => {
