@@ -732,7 +732,8 @@ impl<W: Write + Send> ConvertState<W> {
                                     }
                                     b.append(Cell::Null, f, enc);
                                 }
-                                Ok(cell) if floats => {
+                                // A null (a token such as `-999.000`) has no decimals.
+                                Ok(cell) if floats && !matches!(cell, Cell::Null) => {
                                     b.written.see_decimals(f);
                                     b.append(cell, f, enc);
                                 }

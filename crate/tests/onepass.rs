@@ -340,7 +340,16 @@ fn floats_on_trial_are_reported_as_two_passes_report_them() {
         writeln!(s, "{small},{}", 0.1 + (i % 300) as f64 / 7.0).unwrap();
     }
     s.push_str("3.1250,1.5e-7\n-inf,0.30000000000000004\n");
-    let (mode, types) = convert(s.into_bytes(), opts());
+    let (mode, types) = convert(s.clone().into_bytes(), opts());
+    assert_eq!(mode, "one-pass");
+    assert_eq!(types, ["float32", "float64"]);
+    // A null token is no value: its digits after the point count for nothing.
+    s.push_str("-999.00000,-999.00000\n");
+    let opts = Options {
+        null_tokens: vec!["-999.00000".into()],
+        ..opts()
+    };
+    let (mode, types) = convert(s.into_bytes(), opts);
     assert_eq!(mode, "one-pass");
     assert_eq!(types, ["float32", "float64"]);
 }
