@@ -67,8 +67,9 @@ pub(crate) struct ScanState {
     /// with the type it vouches for, if it does. That conversion checks a converted
     /// column's text and counts its nulls, so a settled one is no longer looked at here;
     /// a vouched-for column's values are not classified either, only noted in its distinct
-    /// set: every one of them must parse as the type for the conversion to go on. A
-    /// vouched-for category is not looked at at all: its vocabulary is its distinct set.
+    /// set: every one of them must parse as the type for the conversion to go on. A column
+    /// whose distinct values the conversion counts as well (a category, bytes, booleans:
+    /// see [`onepass::counted_alongside`]) is not looked at at all.
     alongside: FxHashMap<usize, Option<Kind>>,
 }
 
@@ -914,8 +915,8 @@ impl<W: Write + Send> ConvertState<W> {
     /// Sets what a scan alongside leaves to this conversion (see
     /// [`ScanState::set_alongside`]) in `inf`'s columns: the null counts of all, the
     /// distinct values of those it counts ([`onepass::counted_alongside`]), the decimals
-    /// of the floats it vouches for. Whatever rows
-    /// it rejected, the scan would not have counted either (they were malformed).
+    /// of the floats it vouches for. Whatever rows it rejected, the scan would not have
+    /// counted either (they were malformed).
     pub(crate) fn fill_in(&self, inf: &mut Inference) {
         let written: FxHashMap<usize, (&ColumnPlan, &Written)> = self
             .inf
