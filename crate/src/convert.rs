@@ -476,7 +476,9 @@ impl Scanner {
             let null_counts = scan.null_counts();
             let forced = self.opts.type_override(&name);
             let (kind, distinct) = match st.alongside.get(&source).and_then(|k| k.as_ref()) {
-                // The values the conversion coded, read in the whole input's encoding.
+                // The values the conversion coded, read in the whole input's encoding (a
+                // late byte that changes it ends the trial at its row today; should it ever
+                // reach the end, the conversion again must read the vocabulary so).
                 Some(Kind::Category(v)) => {
                     let raw = v.codes.keys().cloned().collect();
                     let stream = sampled_rows.is_some();
@@ -931,11 +933,9 @@ impl<W: Write + Send> ConvertState<W> {
                 if !onepass::vouches_for(plan) {
                     continue;
                 }
-                if onepass::counted_alongside(&plan.kind) {
-                    c.distinct = match &plan.kind {
-                        Kind::Category(v) => Some(v.values.len()),
-                        kind => w.distinct_counted(kind),
-                    };
+                // A category's count came with its vocabulary (`Scanner::into_inference`).
+                if let Some(n) = w.distinct_counted(&plan.kind) {
+                    c.distinct = Some(n);
                 }
                 if matches!(plan.kind, Kind::Float32 | Kind::Float64) {
                     c.decimals = Some(w.decimals());

@@ -50,12 +50,12 @@ pub const CHECK_BYTES: u64 = 4 << 20;
 /// dates whose every value reads in the trial's format infers that format; integers in
 /// the range of the trial's width infer it, …). Floats are checked for exactness in the
 /// trial's width as they are converted (a float32 column met with a value only float64
-/// holds exactly is disproved there), which spares their scan a second parse. A
-/// category's closed vocabulary is the sample's distinct set; a
-/// value not in it disproves the trial, so the whole input's distinct set is the same and
-/// the scan need not keep one (the sample's share of values decided the category; the
-/// share only shrinks as values repeat). Text is decided by its distinct values, which
-/// only the scan keeps. Forced types are judged by the scan's statistics.
+/// holds exactly is disproved there), which spares their scan a second parse. A category's
+/// closed vocabulary is the sample's distinct set; a value not in it disproves the trial,
+/// so the whole input's distinct set is the same and the scan need not keep one (the
+/// sample's share of values decided the category; the share only shrinks as values
+/// repeat). Text is decided by its distinct values, which only the scan keeps. Forced
+/// types are judged by the scan's statistics.
 pub fn vouches_for(c: &ColumnPlan) -> bool {
     !c.forced
         && match &c.kind {

@@ -293,8 +293,8 @@ fn late_invalid_utf8_makes_the_input_windows_1252() {
 #[test]
 fn a_category_on_trial_is_read_in_the_encoding_of_the_whole_input() {
     // The category's values are UTF-8 until a late byte in another column makes the input
-    // windows-1252: its vocabulary, decided in the sample and not scanned on trial, must
-    // then be read as two passes read it.
+    // windows-1252. The byte ends the trial at its row (the text column cannot hold it);
+    // whichever way, the category must come out as two passes read it.
     let mut s = String::from("city,note\n");
     for i in 0..5_000 {
         let city = ["Zürich", "Genève", "Bern"][i % 3];
