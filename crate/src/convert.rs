@@ -530,6 +530,23 @@ pub struct Converter<W: Write + Send> {
     pub(crate) st: ConvertState<W>,
 }
 
+/// Converted arrays waiting for the sink, one list per column, and whether their row group
+/// ends with them.
+struct Unwritten {
+    arrays: Vec<Vec<ArrayRef>>,
+    ends_group: bool,
+}
+
+impl Unwritten {
+    fn write_to<W: Write + Send>(self, sink: &mut ParquetSink<W>) -> Result<()> {
+        sink.write_batch(self.arrays)?;
+        if self.ends_group {
+            sink.end_row_group()?;
+        }
+        Ok(())
+    }
+}
+
 pub(crate) struct ConvertState<W: Write + Send> {
     pub(crate) inf: Inference,
     opts: Options,
@@ -537,8 +554,8 @@ pub(crate) struct ConvertState<W: Write + Send> {
     /// Statistics of what was written, per column.
     written: Vec<Written>,
     sink: ParquetSink<W>,
-    /// Arrays converted and not yet handed to the sink, one list per column.
-    unwritten: Option<Vec<Vec<ArrayRef>>>,
+    /// Arrays converted and not yet handed to the sink.
+    unwritten: Option<Unwritten>,
     rows_written: u64,
     rows_rejected: u64,
     rejected: Vec<Rejection>,
@@ -664,6 +681,28 @@ impl<W: Write + Send> ConvertState<W> {
         Ok(())
     }
 
+    /// Ends the row group. Its last arrays, and the closing of its column chunks, are left
+    /// to run alongside the next rows' conversion, as any batch's arrays are: closing
+    /// finishes every column's last page, and the cores would wait for the slowest.
+    fn end_row_group(&mut self) -> Result<()> {
+        match self.unwritten.as_mut() {
+            Some(u) => u.ends_group = true,
+            None => self.sink.end_row_group()?,
+        }
+        self.group_rows = 0;
+        self.group_bytes = 0;
+        Ok(())
+    }
+
+    /// Hands the sink what is left for it: the arrays not yet written, and the end of their
+    /// row group if it came.
+    fn write_unwritten(&mut self) -> Result<()> {
+        match self.unwritten.take() {
+            Some(u) => u.write_to(&mut self.sink),
+            None => Ok(()),
+        }
+    }
+
     /// Converts rows of a batch column by column in parallel and writes them. A row with a
     /// value that does not fit is taken out and the rows converted again without it, so the
     /// columns and their statistics hold exactly the rows written.
@@ -754,7 +793,7 @@ impl<W: Write + Send> ConvertState<W> {
             let sink = &mut self.sink;
             let tiles = match unwritten.take() {
                 Some(before) => {
-                    let (tiles, wrote) = rayon::join(convert, || sink.write_batch(before));
+                    let (tiles, wrote) = rayon::join(convert, || before.write_to(sink));
                     wrote?;
                     tiles
                 }
@@ -798,7 +837,10 @@ impl<W: Write + Send> ConvertState<W> {
             self.reject(r)?;
         }
         if !sound.is_empty() {
-            self.unwritten = Some(arrays);
+            self.unwritten = Some(Unwritten {
+                arrays,
+                ends_group: false,
+            });
         }
         self.rows_written += sound.len() as u64;
         self.group_rows += sound.len();
@@ -899,16 +941,6 @@ impl<W: Write + Send> ConvertState<W> {
         Ok(())
     }
 
-    fn end_row_group(&mut self) -> Result<()> {
-        if let Some(arrays) = self.unwritten.take() {
-            self.sink.write_batch(arrays)?;
-        }
-        self.sink.end_row_group()?;
-        self.group_rows = 0;
-        self.group_bytes = 0;
-        Ok(())
-    }
-
     /// Rows converted or rejected so far.
     pub(crate) fn rows_done(&self) -> u64 {
         self.rows_written + self.rows_rejected
@@ -950,7 +982,9 @@ impl<W: Write + Send> ConvertState<W> {
     }
 
     pub(crate) fn finish(mut self, rows_in: u64, bytes_in: u64) -> Result<(Report, W)> {
-        self.end_row_group()?;
+        // The last row group is closed before its bytes are counted for the report.
+        self.write_unwritten()?;
+        self.sink.end_row_group()?;
         let enc = self.inf.encoding;
         let bytes = self.sink.column_bytes();
         let columns: Vec<ColumnReport> = self

@@ -73,7 +73,7 @@ impl FloatValue {
         b: &[u8],
         safe_digits: u32,
         normal: (f64, f64),
-        shortest: impl for<'r> Fn(&[u8], &'r mut ryu::Buffer) -> Option<&'r str>,
+        shortest: impl for<'r> Fn(&[u8], &'r mut zmij::Buffer) -> Option<&'r str>,
     ) -> bool {
         if self.special {
             return true;
@@ -86,7 +86,7 @@ impl FloatValue {
         if in_range && self.sig_digits <= safe_digits {
             return true;
         }
-        let mut buf = ryu::Buffer::new();
+        let mut buf = zmij::Buffer::new();
         let Some(s) = shortest(b, &mut buf) else {
             return false;
         };
