@@ -22,9 +22,10 @@ use crate::parse::Record;
 use crate::report::{ColumnReport, DialectReport, Phase, Progress, Report, Timings};
 use crate::rows::{self, RowReader};
 use crate::scan::{BatchDistinct, ColumnScan, Seen, Tokens};
+use crate::schedule::{self, Costs};
 use crate::text::{decode_field, is_utf8};
 use crate::value;
-use crate::write::ParquetSink;
+use crate::write::{ClosedColumn, ColumnWrite, ParquetSink};
 use arrow_array::ArrayRef;
 use arrow_schema::TimeUnit;
 use parquet::file::metadata::KeyValue;
@@ -534,7 +535,22 @@ pub struct Converter<W: Write + Send> {
 /// ends with them.
 struct Unwritten {
     arrays: Vec<Vec<ArrayRef>>,
+    rows: usize,
     ends_group: bool,
+}
+
+/// A job of a batch's conversion (see [`schedule`]).
+enum Job<'a, 'b> {
+    /// Converting column `c` of these rows.
+    Convert(usize, &'b [usize]),
+    /// Writing a column of the batch before: its kind of job in
+    /// [`ConvertState::costs`], the batch's rows, the write.
+    Write(usize, usize, ColumnWrite<'a>),
+}
+
+enum Done {
+    Converted(ConvertedTile),
+    Wrote(Result<Option<ClosedColumn>>),
 }
 
 impl Unwritten {
@@ -556,6 +572,9 @@ pub(crate) struct ConvertState<W: Write + Send> {
     sink: ParquetSink<W>,
     /// Arrays converted and not yet handed to the sink.
     unwritten: Option<Unwritten>,
+    /// What converting and writing a row of each column costs: converts are job kinds
+    /// `0..width`, writes `width..2 * width`.
+    costs: Costs,
     rows_written: u64,
     rows_rejected: u64,
     rejected: Vec<Rejection>,
@@ -590,6 +609,7 @@ impl<W: Write + Send> Converter<W> {
                 tokens: Tokens::new(&opts.null_tokens),
                 inf: inference,
                 opts: opts.clone(),
+                costs: Costs::new(2 * written.len()),
                 written,
                 sink,
                 unwritten: None,
@@ -740,65 +760,86 @@ impl<W: Write + Send> ConvertState<W> {
         let (arrays, written) = loop {
             let (tokens, columns) = (&self.tokens, &self.inf.columns);
             let (sampled, on_trial) = (self.inf.sampled_rows.is_some(), self.on_trial);
-            let convert = || -> Vec<ConvertedTile> {
-                tiles(columns.len(), &sound)
-                    .into_par_iter()
-                    .map(|(c, rows)| {
-                        let plan = &columns[c];
-                        let text_bytes = match plan.kind {
-                            Kind::Text => rows
-                                .iter()
-                                .map(|&i| batch.field(i, plan.source).len())
-                                .sum(),
-                            _ => 0,
-                        };
-                        let mut b = ColumnBuilder::with_capacity(plan, rows.len(), text_bytes);
-                        let basis = match (sampled || plan.forced, on_trial) {
-                            (true, _) => Basis::Sample,
-                            (false, true) => Basis::Trial,
-                            (false, false) => Basis::Scan,
-                        };
-                        // What a scan alongside leaves to the conversion (see
-                        // [`onepass::vouches_for`]): distinct values, a float's decimals.
-                        let counted = counts_distinct(&plan.kind);
-                        let floats = basis == Basis::Trial
-                            && matches!(plan.kind, Kind::Float32 | Kind::Float64);
-                        let mut errors = Vec::new();
-                        for &i in rows {
-                            let f = batch.field(i, plan.source);
-                            match parse_cell(f, &plan.kind, tokens, enc, basis, ascii) {
-                                Ok(Cell::Null) if counted && !f.is_empty() => {
-                                    // A null token: counted among the distinct values.
-                                    if let Some(k) = tokens.index(f) {
-                                        b.written.see_token(k);
-                                    }
-                                    b.append(Cell::Null, f, enc);
-                                }
-                                // A null (a token such as `-999.000`) has no decimals.
-                                Ok(cell) if floats && !matches!(cell, Cell::Null) => {
-                                    b.written.see_decimals(f);
-                                    b.append(cell, f, enc);
-                                }
-                                Ok(cell) => b.append(cell, f, enc),
-                                Err(reason) => {
-                                    errors.push((i, reason));
-                                    b.append(Cell::Null, f, enc);
-                                }
+            let convert = |c: usize, rows: &[usize]| -> ConvertedTile {
+                let plan = &columns[c];
+                let text_bytes = match plan.kind {
+                    Kind::Text => rows
+                        .iter()
+                        .map(|&i| batch.field(i, plan.source).len())
+                        .sum(),
+                    _ => 0,
+                };
+                let mut b = ColumnBuilder::with_capacity(plan, rows.len(), text_bytes);
+                let basis = match (sampled || plan.forced, on_trial) {
+                    (true, _) => Basis::Sample,
+                    (false, true) => Basis::Trial,
+                    (false, false) => Basis::Scan,
+                };
+                // What a scan alongside leaves to the conversion (see
+                // [`onepass::vouches_for`]): distinct values, a float's decimals.
+                let counted = counts_distinct(&plan.kind);
+                let floats =
+                    basis == Basis::Trial && matches!(plan.kind, Kind::Float32 | Kind::Float64);
+                let mut errors = Vec::new();
+                for &i in rows {
+                    let f = batch.field(i, plan.source);
+                    match parse_cell(f, &plan.kind, tokens, enc, basis, ascii) {
+                        Ok(Cell::Null) if counted && !f.is_empty() => {
+                            // A null token: counted among the distinct values.
+                            if let Some(k) = tokens.index(f) {
+                                b.written.see_token(k);
                             }
+                            b.append(Cell::Null, f, enc);
                         }
-                        (c, b.finish(&plan.kind), b.written, errors)
-                    })
-                    .collect()
-            };
-            let sink = &mut self.sink;
-            let tiles = match unwritten.take() {
-                Some(before) => {
-                    let (tiles, wrote) = rayon::join(convert, || before.write_to(sink));
-                    wrote?;
-                    tiles
+                        // A null (a token such as `-999.000`) has no decimals.
+                        Ok(cell) if floats && !matches!(cell, Cell::Null) => {
+                            b.written.see_decimals(f);
+                            b.append(cell, f, enc);
+                        }
+                        Ok(cell) => b.append(cell, f, enc),
+                        Err(reason) => {
+                            errors.push((i, reason));
+                            b.append(Cell::Null, f, enc);
+                        }
+                    }
                 }
-                None => convert(),
+                (c, b.finish(&plan.kind), b.written, errors)
             };
+            // One list of jobs, the longest first (see [`schedule`]): this batch's tiles,
+            // and the writes of the batch before, column by column.
+            let width = columns.len();
+            let costs = &mut self.costs;
+            let mut jobs: Vec<(f64, Job<'_, '_>)> = tiles(width, &sound)
+                .into_iter()
+                .map(|(c, rows)| (costs.of(c, rows.len()), Job::Convert(c, rows)))
+                .collect();
+            let mut ends_group = false;
+            if let Some(u) = unwritten.take() {
+                ends_group = u.ends_group;
+                let writes = self.sink.column_writes(u.arrays, u.ends_group)?;
+                jobs.extend(writes.into_iter().enumerate().map(|(c, w)| {
+                    (
+                        costs.of(width + c, u.rows),
+                        Job::Write(width + c, u.rows, w),
+                    )
+                }));
+            }
+            let done = schedule::longest_first(jobs, |job| match job {
+                Job::Convert(c, rows) => (c, rows.len(), Done::Converted(convert(c, rows))),
+                Job::Write(kind, rows, w) => (kind, rows, Done::Wrote(w.run())),
+            });
+            let mut tiles = Vec::with_capacity(done.len());
+            let mut closed = Vec::new();
+            for ((kind, rows, done), secs) in done {
+                costs.learn(kind, rows, secs);
+                match done {
+                    Done::Converted(t) => tiles.push(t),
+                    Done::Wrote(w) => closed.extend(w?),
+                }
+            }
+            if ends_group {
+                self.sink.append_row_group(closed)?;
+            }
             // The first failing column of each row explains it.
             let mut bad: FxHashMap<usize, (usize, &String)> = FxHashMap::default();
             for (col, _, _, errs) in &tiles {
@@ -839,6 +880,7 @@ impl<W: Write + Send> ConvertState<W> {
         if !sound.is_empty() {
             self.unwritten = Some(Unwritten {
                 arrays,
+                rows: sound.len(),
                 ends_group: false,
             });
         }

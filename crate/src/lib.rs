@@ -41,6 +41,7 @@ pub mod quick;
 pub mod report;
 pub mod rows;
 pub mod scan;
+pub mod schedule;
 pub mod sniff;
 pub mod text;
 pub mod value;

@@ -19,7 +19,7 @@ use parquet::arrow::arrow_writer::{
 };
 use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter};
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
-use parquet::file::metadata::KeyValue;
+use parquet::file::metadata::{KeyValue, RowGroupMetaData};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesPtr};
 use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::types::{ColumnPath, SchemaDescPtr};
@@ -143,6 +143,35 @@ impl ColumnSink {
     }
 }
 
+/// One column's share of a batch (see [`ParquetSink::column_writes`]).
+pub struct ColumnWrite<'a> {
+    writer: Writer<'a>,
+    field: FieldRef,
+    arrays: Vec<ArrayRef>,
+}
+
+enum Writer<'a> {
+    Open(&'a mut ColumnSink),
+    /// The row group ends with this write: the writer closes its chunk after it.
+    Closing(Box<ColumnSink>),
+}
+
+/// A column chunk closed by a [`ColumnWrite`], for [`ParquetSink::append_row_group`].
+pub struct ClosedColumn(Box<ColumnDone>);
+
+impl ColumnWrite<'_> {
+    /// Writes the arrays; closes the chunk if the row group ends with them.
+    pub fn run(self) -> Result<Option<ClosedColumn>> {
+        match self.writer {
+            Writer::Open(w) => w.write(&self.field, self.arrays).map(|_| None),
+            Writer::Closing(mut w) => {
+                w.write(&self.field, self.arrays)?;
+                w.close().map(|c| Some(ClosedColumn(Box::new(c))))
+            }
+        }
+    }
+}
+
 /// A column of the row group being closed: its open writer (narrow schemas), or its index
 /// and arrays (wide schemas), which get a writer of their own now.
 #[allow(clippy::large_enum_variant)]
@@ -248,6 +277,22 @@ impl<W: Write + Send> ParquetSink<W> {
     /// wide schema's are held until the row group ends).
     /// `columns[c]` holds column `c`'s arrays, in row order.
     pub fn write_batch(&mut self, columns: Vec<Vec<ArrayRef>>) -> Result<()> {
+        self.column_writes(columns, false)?
+            .into_par_iter()
+            .try_for_each(|w| w.run().map(drop))
+    }
+
+    /// A batch's writes, one per column, to run on any threads in any order: each column's
+    /// writes must only run in the order of their batches. `closing` when the row group
+    /// ends with this batch: each write then also closes its column's chunk, and
+    /// [`ParquetSink::append_row_group`] ends the group. Empty for a wide schema, whose
+    /// arrays are held until its row group ends.
+    /// `columns[c]` holds column `c`'s arrays, in row order.
+    pub fn column_writes(
+        &mut self,
+        columns: Vec<Vec<ArrayRef>>,
+        closing: bool,
+    ) -> Result<Vec<ColumnWrite<'_>>> {
         if self.columns.schema.fields().len() > WIDE_COLUMNS {
             let held = self
                 .held
@@ -255,7 +300,7 @@ impl<W: Write + Send> ParquetSink<W> {
             for (held, arrays) in held.iter_mut().zip(columns) {
                 held.extend(arrays);
             }
-            return Ok(());
+            return Ok(Vec::new());
         }
         if self.open.is_none() {
             let arrow = self.factory.create_column_writers(self.groups)?;
@@ -270,16 +315,51 @@ impl<W: Write + Send> ParquetSink<W> {
                 .collect::<Result<Vec<_>>>()?;
             self.open = Some(sinks);
         }
-        let Some(writers) = self.open.as_mut() else {
-            return Ok(());
-        };
-        let fields = self.columns.schema.fields();
+        let fields = self.columns.schema.fields().iter().cloned();
         // Our columns are flat: one Parquet leaf per Arrow column.
-        writers
-            .par_iter_mut()
-            .zip(columns.into_par_iter().zip(fields.to_vec()))
-            .try_for_each(|(w, (arrays, field))| w.write(&field, arrays))?;
+        let writers: Vec<Writer<'_>> = match closing {
+            true => self
+                .open
+                .take()
+                .into_iter()
+                .flatten()
+                .map(|w| Writer::Closing(Box::new(w)))
+                .collect(),
+            false => self.open.iter_mut().flatten().map(Writer::Open).collect(),
+        };
+        Ok(writers
+            .into_iter()
+            .zip(columns.into_iter().zip(fields))
+            .map(|(writer, (arrays, field))| ColumnWrite {
+                writer,
+                field,
+                arrays,
+            })
+            .collect())
+    }
+
+    /// Ends the row group whose last [`ParquetSink::column_writes`] were `closing`, with
+    /// the chunks they closed, in column order (a wide schema's held columns are encoded
+    /// now).
+    pub fn append_row_group(&mut self, closed: Vec<ClosedColumn>) -> Result<()> {
+        if closed.is_empty() {
+            return self.end_row_group();
+        }
+        let mut rg = self.writer.next_row_group()?;
+        for chunk in closed {
+            chunk.0.append_to(&mut rg)?;
+        }
+        let meta = rg.close()?;
+        self.row_group_closed(&meta);
         Ok(())
+    }
+
+    /// Counts a row group closed (its metadata) in.
+    fn row_group_closed(&mut self, meta: &RowGroupMetaData) {
+        for (bytes, chunk) in self.column_bytes.iter_mut().zip(meta.columns()) {
+            *bytes += chunk.compressed_size().max(0) as u64;
+        }
+        self.groups += 1;
     }
 
     /// Closes the open row group: its column chunks are finished in parallel and appended,
@@ -310,10 +390,7 @@ impl<W: Write + Send> ParquetSink<W> {
             }
         }
         let meta = rg.close()?;
-        for (bytes, chunk) in self.column_bytes.iter_mut().zip(meta.columns()) {
-            *bytes += chunk.compressed_size().max(0) as u64;
-        }
-        self.groups += 1;
+        self.row_group_closed(&meta);
         Ok(())
     }
 
