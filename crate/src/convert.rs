@@ -553,16 +553,6 @@ enum Done {
     Wrote(Result<Option<ClosedColumn>>),
 }
 
-impl Unwritten {
-    fn write_to<W: Write + Send>(self, sink: &mut ParquetSink<W>) -> Result<()> {
-        sink.write_batch(self.arrays)?;
-        if self.ends_group {
-            sink.end_row_group()?;
-        }
-        Ok(())
-    }
-}
-
 pub(crate) struct ConvertState<W: Write + Send> {
     pub(crate) inf: Inference,
     opts: Options,
@@ -714,13 +704,25 @@ impl<W: Write + Send> ConvertState<W> {
         Ok(())
     }
 
-    /// Hands the sink what is left for it: the arrays not yet written, and the end of their
-    /// row group if it came.
-    fn write_unwritten(&mut self) -> Result<()> {
-        match self.unwritten.take() {
-            Some(u) => u.write_to(&mut self.sink),
-            None => Ok(()),
-        }
+    /// Writes the arrays not yet written and ends the last row group: each column's
+    /// write and the closing of its chunk are one job, the longest first.
+    fn write_last(&mut self) -> Result<()> {
+        let Some(u) = self.unwritten.take() else {
+            return self.sink.end_row_group();
+        };
+        let width = self.written.len();
+        let writes = self.sink.column_writes(u.arrays, true)?;
+        let jobs = writes.into_iter().enumerate();
+        let jobs = jobs
+            .map(|(c, w)| (self.costs.of(width + c, u.rows), w))
+            .collect();
+        let closed = schedule::longest_first(jobs, ColumnWrite::run);
+        let closed = closed
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect::<Result<Vec<_>>>()?;
+        self.sink
+            .append_row_group(closed.into_iter().flatten().collect())
     }
 
     /// Converts rows of a batch column by column in parallel and writes them. A row with a
@@ -1025,8 +1027,7 @@ impl<W: Write + Send> ConvertState<W> {
 
     pub(crate) fn finish(mut self, rows_in: u64, bytes_in: u64) -> Result<(Report, W)> {
         // The last row group is closed before its bytes are counted for the report.
-        self.write_unwritten()?;
-        self.sink.end_row_group()?;
+        self.write_last()?;
         let enc = self.inf.encoding;
         let bytes = self.sink.column_bytes();
         let columns: Vec<ColumnReport> = self
