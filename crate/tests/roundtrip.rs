@@ -245,6 +245,13 @@ proptest! {
         let pieces = Options { piece_bytes: t.cuts[0], ..opts.clone() };
         let parallel = convert(&csv, &pieces, &t.cuts);
         prop_assert!(whole == parallel, "output depends on parallel pieces");
+        // A batch's jobs run in whatever order the threads take them (longest first, as
+        // they free up): one thread or three, the output is the same.
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let other = pool.install(|| convert(&csv, &pieces, &t.cuts));
+            prop_assert!(whole == other, "output depends on the threads ({})", threads);
+        }
 
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(whole))
             .unwrap()
