@@ -16,14 +16,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use web_time::Instant;
 
+/// Past this many jobs, a list is left to rayon's own splitting, in the jobs' order, and not
+/// timed: so many jobs in one batch are small (a wide file's columns over a few rows each),
+/// the cost of timing and handing out each would show (12% on 2,000 columns), and
+/// neighbouring columns share the rows' cache lines.
+pub const MOST_JOBS: usize = 512;
+
 /// Runs `run` on every job, the jobs with the highest `cost` first, each pool thread taking
 /// the next one as it frees up. Returns the results in the jobs' order, each with the
-/// seconds its job took.
+/// seconds its job took (`None` past [`MOST_JOBS`]).
 pub fn longest_first<T: Send, R: Send>(
     jobs: Vec<(f64, T)>,
     run: impl Fn(T) -> R + Sync,
-) -> Vec<(R, f64)> {
+) -> Vec<(R, Option<f64>)> {
     let n = jobs.len();
+    if n > MOST_JOBS {
+        return jobs.into_par_iter().map(|(_, j)| (run(j), None)).collect();
+    }
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| jobs[b].0.total_cmp(&jobs[a].0));
     // Each job is taken once (the counter hands out each index once): the locks are never
@@ -31,7 +40,7 @@ pub fn longest_first<T: Send, R: Send>(
     let slots: Vec<Mutex<Option<T>>> = jobs.into_iter().map(|(_, j)| Mutex::new(Some(j))).collect();
     let next = AtomicUsize::new(0);
     let takers = rayon::current_num_threads().clamp(1, n.max(1));
-    let mut done: Vec<(usize, R, f64)> = (0..takers)
+    let mut done: Vec<(usize, R, Option<f64>)> = (0..takers)
         .into_par_iter()
         .with_max_len(1)
         .flat_map_iter(|_| {
@@ -45,7 +54,7 @@ pub fn longest_first<T: Send, R: Send>(
                 if let Some(job) = job {
                     let t = Instant::now();
                     let r = run(job);
-                    mine.push((i, r, t.elapsed().as_secs_f64()));
+                    mine.push((i, r, Some(t.elapsed().as_secs_f64())));
                 }
             }
             mine
@@ -75,11 +84,11 @@ impl Costs {
         self.per_row.get(k).copied().unwrap_or(0.0) * rows as f64
     }
 
-    /// Notes that job kind `k` took `secs` for `rows` rows.
-    pub fn learn(&mut self, k: usize, rows: usize, secs: f64) {
-        if rows == 0 {
+    /// Notes that job kind `k` took `secs` for `rows` rows (if it was timed).
+    pub fn learn(&mut self, k: usize, rows: usize, secs: Option<f64>) {
+        let Some(secs) = secs.filter(|_| rows > 0) else {
             return;
-        }
+        };
         if let Some(c) = self.per_row.get_mut(k) {
             let now = secs / rows as f64;
             *c = if *c == 0.0 {
@@ -127,19 +136,32 @@ mod tests {
 
     #[test]
     fn no_jobs_is_no_results() {
-        let out: Vec<((), f64)> = longest_first(Vec::<(f64, ())>::new(), |_| ());
+        let out: Vec<((), Option<f64>)> = longest_first(Vec::<(f64, ())>::new(), |_| ());
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn many_jobs_run_untimed_in_their_order() {
+        let jobs: Vec<(f64, usize)> = (0..MOST_JOBS + 1).map(|i| (i as f64, i)).collect();
+        let out = longest_first(jobs, |i| i + 1);
+        assert!(out.iter().all(|(_, secs)| secs.is_none()));
+        let got: Vec<usize> = out.into_iter().map(|(r, _)| r).collect();
+        assert_eq!(got, (1..MOST_JOBS + 2).collect::<Vec<_>>());
+        let timed = longest_first(vec![(1.0, 1)], |i| i);
+        assert!(timed[0].1.is_some());
     }
 
     #[test]
     fn costs_follow_what_jobs_took() {
         let mut c = Costs::new(2);
         assert_eq!(c.of(0, 10), 0.0);
-        c.learn(0, 10, 1.0);
+        c.learn(0, 10, Some(1.0));
         assert_eq!(c.of(0, 20), 2.0);
-        c.learn(0, 10, 2.0);
+        c.learn(0, 10, Some(2.0));
         assert!(c.of(0, 1) > 0.1 && c.of(0, 1) < 0.2);
-        c.learn(1, 0, 5.0);
+        c.learn(0, 10, None);
+        assert!(c.of(0, 1) > 0.1 && c.of(0, 1) < 0.2);
+        c.learn(1, 0, Some(5.0));
         assert_eq!(c.of(1, 5), 0.0);
         assert_eq!(c.of(7, 5), 0.0);
     }
