@@ -1,5 +1,7 @@
-//! Parquet output: one row group at a time, each column of a row group encoded and
-//! compressed on its own rayon task, then appended in order to the file.
+//! Parquet output: one row group at a time. Each column of a batch is encoded and
+//! compressed by a job of its own ([`ParquetSink::column_writes`]), which the caller runs
+//! on the thread pool among its other work; the row group's closed chunks are then
+//! appended in order to the file.
 //!
 //! A column writer costs 100–300 KB before it holds a value: the parquet crate gives each
 //! a zstd compression context and a decompression context (96 KB, never used by a
@@ -271,15 +273,6 @@ impl<W: Write + Send> ParquetSink<W> {
             groups: 0,
             column_bytes: vec![0; schema_len],
         })
-    }
-
-    /// Encodes a batch of rows into the open row group, each column on its own task (a
-    /// wide schema's are held until the row group ends).
-    /// `columns[c]` holds column `c`'s arrays, in row order.
-    pub fn write_batch(&mut self, columns: Vec<Vec<ArrayRef>>) -> Result<()> {
-        self.column_writes(columns, false)?
-            .into_par_iter()
-            .try_for_each(|w| w.run().map(drop))
     }
 
     /// A batch's writes, one per column, to run on any threads in any order: each column's
