@@ -330,3 +330,42 @@ fn samples_are_the_first_distinct_values_of_the_first_thousand_rows() {
     assert!(samples[1].is_empty(), "{:?}", samples[1]);
     assert_eq!(samples[2], &["40000", "39999", "39998", "39997", "39996"]);
 }
+
+/// An output that takes `room` bytes and then fails, as a full disk does.
+struct FullDisk {
+    room: usize,
+    taken: usize,
+}
+
+impl std::io::Write for FullDisk {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.room - self.taken);
+        if n == 0 && !buf.is_empty() {
+            return Err(std::io::Error::other("disk full"));
+        }
+        self.taken += n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn an_output_that_fails_is_an_error_wherever_it_fails() {
+    let data = csv(50_000);
+    // Row groups of 2,000 rows: closed chunks are appended all through the conversion.
+    let opts = Options {
+        row_group_rows: 2_000,
+        ..Options::default()
+    };
+    let mut whole = Vec::new();
+    convert_stream(Cursor::new(&data), &mut whole, &opts, |_| {}).unwrap();
+    // At the magic bytes, in the first row group, half way, in the footer.
+    for room in [0, 100, whole.len() / 2, whole.len() - 10] {
+        let out = FullDisk { room, taken: 0 };
+        let err = convert_stream(Cursor::new(&data), out, &opts, |_| {})
+            .expect_err("a full disk must fail the conversion");
+        assert!(err.to_string().contains("disk full"), "{room}: {err}");
+    }
+}
