@@ -11,7 +11,7 @@
 //! them: its row group's arrays are held instead, bounded by the row group's size, and
 //! its columns encoded at the row group's end, one writer per thread at a time.
 
-use crate::dictionary::DictionaryChunk;
+use crate::dictionary::{self, DictionaryChunk};
 use crate::error::{Error, Result};
 use crate::options::{Codec, Options};
 use arrow_array::ArrayRef;
@@ -62,13 +62,14 @@ pub struct ParquetSink<W: Write + Send> {
     column_bytes: Vec<u64>,
 }
 
-/// Where one column of the open row group goes: category columns are encoded by us, with
-/// the vocabulary as their dictionary page; the others by the parquet crate's Arrow writer.
+/// Where one column of the open row group goes: category columns (the vocabulary as their
+/// dictionary page) and small integers are dictionary-encoded by us, the others by the
+/// parquet crate's Arrow writer.
 // One per column per row group, moved a handful of times: boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
 enum ColumnSink {
     Arrow(ArrowColumnWriter),
-    Category(DictionaryChunk),
+    Dictionary(DictionaryChunk),
 }
 
 /// Past this many columns, a row group's columns are encoded one after another at its end
@@ -86,27 +87,33 @@ struct Columns {
     compression: Compression,
     statistics: bool,
     props: WriterPropertiesPtr,
+    /// Per column: whether it is dictionary-encoded by us.
+    ours: Vec<bool>,
 }
 
 impl Columns {
-    /// Our writer of category column `i`.
-    fn category(&self, i: usize) -> Result<DictionaryChunk> {
-        DictionaryChunk::new(
-            self.parquet_schema.column(i),
-            self.compression,
-            self.statistics,
-            true,
-        )
+    /// Our writer of column `i`, if it is one of ours.
+    fn ours(&self, i: usize) -> Result<Option<DictionaryChunk>> {
+        if !self.ours[i] {
+            return Ok(None);
+        }
+        let descr = self.parquet_schema.column(i);
+        let (c, s) = (self.compression, self.statistics);
+        match self.schema.fields()[i].data_type() {
+            DataType::Dictionary(..) => DictionaryChunk::category(descr, c, s, true),
+            t => DictionaryChunk::small_integers(descr, t, c, s, true),
+        }
+        .map(Some)
     }
 
     /// A writer of column `i` alone. Its chunk appends to the file's row group like one
     /// from the file's own factory: a flat column's descriptor (leaf type, levels, path)
     /// is the same in a schema of its own.
     fn column_alone(&self, i: usize, group: usize) -> Result<ColumnSink> {
-        let field: &FieldRef = &self.schema.fields()[i];
-        if let DataType::Dictionary(..) = field.data_type() {
-            return Ok(ColumnSink::Category(self.category(i)?));
+        if let Some(ours) = self.ours(i)? {
+            return Ok(ColumnSink::Dictionary(ours));
         }
+        let field: &FieldRef = &self.schema.fields()[i];
         let schema = Arc::new(Schema::new(vec![field.clone()]));
         let parquet_schema = ArrowSchemaConverter::new().convert(&schema)?;
         let file = SerializedFileWriter::new(
@@ -131,7 +138,7 @@ impl ColumnSink {
                         w.write(&leaf)?;
                     }
                 }
-                ColumnSink::Category(w) => w.write(&array)?,
+                ColumnSink::Dictionary(w) => w.write(&array)?,
             }
         }
         Ok(())
@@ -140,7 +147,7 @@ impl ColumnSink {
     fn close(self) -> Result<ColumnDone> {
         Ok(match self {
             ColumnSink::Arrow(w) => ColumnDone::Arrow(w.close()?),
-            ColumnSink::Category(c) => ColumnDone::Category(c),
+            ColumnSink::Dictionary(c) => ColumnDone::Dictionary(c),
         })
     }
 }
@@ -198,14 +205,14 @@ impl Unfinished {
 #[allow(clippy::large_enum_variant)]
 enum ColumnDone {
     Arrow(ArrowColumnChunk),
-    Category(DictionaryChunk),
+    Dictionary(DictionaryChunk),
 }
 
 impl ColumnDone {
     fn append_to<W: Write + Send>(self, rg: &mut SerializedRowGroupWriter<'_, W>) -> Result<()> {
         match self {
             ColumnDone::Arrow(c) => c.append_to_row_group(rg)?,
-            ColumnDone::Category(c) => c.append_to(rg)?,
+            ColumnDone::Dictionary(c) => c.append_to(rg)?,
         }
         Ok(())
     }
@@ -258,6 +265,15 @@ impl<W: Write + Send> ParquetSink<W> {
             SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), props.clone())?;
         let factory = ArrowRowGroupWriterFactory::new(&writer, schema.clone());
         let schema_len = schema.fields().len();
+        // Small integers are ours unless they were to be written plain.
+        let ours = schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Dictionary(..) => true,
+                t => dictionary::small_integers(t) && !plain_columns.contains(f.name()),
+            })
+            .collect();
         Ok(ParquetSink {
             columns: Columns {
                 schema,
@@ -265,6 +281,7 @@ impl<W: Write + Send> ParquetSink<W> {
                 compression: codec,
                 statistics: opts.statistics,
                 props,
+                ours,
             },
             writer,
             factory,
@@ -299,11 +316,12 @@ impl<W: Write + Send> ParquetSink<W> {
             let arrow = self.factory.create_column_writers(self.groups)?;
             let sinks = arrow
                 .into_iter()
-                .zip(self.columns.schema.fields())
                 .enumerate()
-                .map(|(i, (w, field))| match field.data_type() {
-                    DataType::Dictionary(..) => Ok(ColumnSink::Category(self.columns.category(i)?)),
-                    _ => Ok(ColumnSink::Arrow(w)),
+                .map(|(i, w)| {
+                    Ok(match self.columns.ours(i)? {
+                        Some(ours) => ColumnSink::Dictionary(ours),
+                        None => ColumnSink::Arrow(w),
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?;
             self.open = Some(sinks);
