@@ -1,4 +1,4 @@
-//! Columns written with the dictionary page we choose: categories and small integers.
+//! Columns written with the dictionary page we choose: categories and INT32 columns.
 //!
 //! arrow-rs's Parquet writer re-interns every row group's values into a dictionary in order
 //! of first appearance, so the sorted vocabulary the first pass collected would reach readers
@@ -8,17 +8,18 @@
 //! are (RLE/bit-packed hybrid, the same layout the parquet crate writes). Page headers,
 //! compression and splicing into the row group still go through the parquet crate.
 //!
-//! Integers of 8 and 16 bits are dictionary-encoded here too, with the layout the parquet
-//! crate would give them (a dictionary in order of first appearance). Its interner hashes
-//! each value as bytes and compares them with `memcmp`: in WebAssembly that costs five
-//! times what it does natively (the benchmark file's two uint8 columns, ~5% of its
-//! conversion in Node). A value this narrow finds its code in a table (8 bits) or an
-//! integer hash map (16 bits) instead, and its dictionary (65,536 entries at most) always
-//! fits the writer's 1 MiB page limit, so it never falls back to plain pages.
+//! Integers and dates that get a dictionary (INT32 in Parquet) are encoded here too, with
+//! the layout the parquet crate would give them: a dictionary in order of first appearance,
+//! plain pages once it passes 1 MiB. Its interner hashes each value as bytes and compares
+//! them with `memcmp`: in WebAssembly that costs five times what it does natively (the
+//! benchmark file's three such columns, ~6% of its conversion in Node). Here a value finds
+//! its code in a table (8 bits) or an integer hash map instead.
 
 use crate::error::{Error, Result};
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int16Type, Int8Type, UInt16Type, UInt8Type};
+use arrow_array::types::{
+    Date32Type, Int16Type, Int32Type, Int8Type, UInt16Type, UInt32Type, UInt8Type,
+};
 use arrow_array::{Array, ArrayRef, StringArray};
 use arrow_schema::DataType;
 use bytes::Bytes;
@@ -38,11 +39,23 @@ use std::io::Write;
 /// Rows per data page, as the parquet crate's default, so readers can skip pages alike.
 const PAGE_ROWS: usize = 20_000;
 
-/// Whether a column of this type is dictionary-encoded here as small integers.
-pub fn small_integers(t: &DataType) -> bool {
+/// The most values a dictionary of integers takes: the parquet crate's default page limit
+/// (1 MiB) over 4 bytes a value. Past it, the rest of the chunk is written plain, as the
+/// parquet crate does.
+const INTEGER_ENTRIES: usize = (1 << 20) / 4;
+
+/// Whether a column of this type, if dictionary-encoded, is encoded here. Its Parquet type
+/// is INT32.
+pub fn integers(t: &DataType) -> bool {
     matches!(
         t,
-        DataType::UInt8 | DataType::Int8 | DataType::UInt16 | DataType::Int16
+        DataType::UInt8
+            | DataType::Int8
+            | DataType::UInt16
+            | DataType::Int16
+            | DataType::UInt32
+            | DataType::Int32
+            | DataType::Date32
     )
 }
 
@@ -55,27 +68,32 @@ enum Dictionary {
         vocabulary: Option<StringArray>,
         seen: Vec<bool>,
     },
-    /// Small integers in order of first appearance, as Parquet's INT32, and their codes.
-    SmallIntegers { values: Vec<i32>, codes: Codes },
+    /// Integers in order of first appearance, as Parquet's INT32, and their codes.
+    /// `unsigned`: ordered as unsigned (uint32; smaller unsigned types are never negative
+    /// as INT32, so either order serves them).
+    Integers {
+        values: Vec<i32>,
+        codes: Codes,
+        unsigned: bool,
+    },
 }
 
-/// The codes of small integers, by slot: a value's bits, read as unsigned.
+/// The codes of integers, by slot: a value's bits, read as unsigned.
 enum Codes {
     /// 8 bits: the code plus one of each slot, 0 for a value not seen yet.
-    Table(Box<[u16; 256]>),
-    /// 16 bits: a table would be 128 KB a column, and a wide file has hundreds of columns
-    /// open at a time.
-    Map(FxHashMap<u16, u16>),
+    Table(Box<[u32; 256]>),
+    /// 16 and 32 bits: a table would be 256 KB a column at 16 bits, and a wide file has
+    /// hundreds of columns open at a time.
+    Map(FxHashMap<u32, u32>),
 }
 
 impl Codes {
     /// The code of the value in `slot`, which is given one if it has none yet.
     #[inline]
-    fn get(&mut self, slot: u16, value: i32, values: &mut Vec<i32>) -> u16 {
-        // At most 65,536 distinct values: codes fit 16 bits.
+    fn get(&mut self, slot: u32, value: i32, values: &mut Vec<i32>) -> u32 {
         let mut new = || {
             values.push(value);
-            (values.len() - 1) as u16
+            (values.len() - 1) as u32
         };
         match self {
             Codes::Table(t) => {
@@ -101,6 +119,13 @@ pub struct DictionaryChunk {
     /// Codes of the page being filled, non-null values only. As u64, what the RLE
     /// encoder's batch call takes.
     codes: Vec<u64>,
+    /// Set when a dictionary of integers is full: from then on the chunk's pages are
+    /// plain, and `plain` holds the values of the page being filled.
+    fallen_back: bool,
+    plain: Vec<i32>,
+    plain_pages: i32,
+    /// Least and greatest value of the plain pages, in the column's order.
+    plain_range: Option<(i64, i64)>,
     /// Definition level (0 null, 1 present) per row of the page being filled.
     levels: Vec<u64>,
     /// Data pages done, header included, as they will appear after the dictionary page.
@@ -129,8 +154,8 @@ impl DictionaryChunk {
         Self::new(descr, compression, statistics, offset_index, dictionary)
     }
 
-    /// A chunk of a column of 8- or 16-bit integers (see [`small_integers`]).
-    pub fn small_integers(
+    /// A chunk of a column of integers (see [`integers`]).
+    pub fn integers(
         descr: ColumnDescPtr,
         t: &DataType,
         compression: Compression,
@@ -141,9 +166,10 @@ impl DictionaryChunk {
             DataType::UInt8 | DataType::Int8 => Codes::Table(Box::new([0; 256])),
             _ => Codes::Map(FxHashMap::default()),
         };
-        let dictionary = Dictionary::SmallIntegers {
+        let dictionary = Dictionary::Integers {
             values: Vec::new(),
             codes,
+            unsigned: *t == DataType::UInt32,
         };
         Self::new(descr, compression, statistics, offset_index, dictionary)
     }
@@ -163,6 +189,10 @@ impl DictionaryChunk {
             offset_index,
             dictionary,
             codes: Vec::new(),
+            fallen_back: false,
+            plain: Vec::new(),
+            plain_pages: 0,
+            plain_range: None,
             levels: Vec::new(),
             pages: Vec::new(),
             locations: Vec::new(),
@@ -177,32 +207,24 @@ impl DictionaryChunk {
     /// Appends an array: of the column's small integers, or of its dictionary (uint8 or
     /// uint16 keys over our vocabulary).
     pub fn write(&mut self, array: &ArrayRef) -> Result<()> {
-        // A small integer's slot in the code table is its bits read as unsigned.
+        // An integer's slot among the codes is its bits read as unsigned; its value, the
+        // INT32 the parquet crate writes for it.
+        macro_rules! integers {
+            ($t:ty, $slot:expr, $value:expr) => {{
+                for v in array.as_primitive::<$t>() {
+                    self.integer(v.map(|v| ($slot(v), $value(v))))?;
+                }
+                return Ok(());
+            }};
+        }
         match array.data_type() {
-            DataType::UInt8 => {
-                for v in array.as_primitive::<UInt8Type>() {
-                    self.small(v.map(|v| (v.into(), v.into())))?;
-                }
-                return Ok(());
-            }
-            DataType::Int8 => {
-                for v in array.as_primitive::<Int8Type>() {
-                    self.small(v.map(|v| ((v as u8).into(), v.into())))?;
-                }
-                return Ok(());
-            }
-            DataType::UInt16 => {
-                for v in array.as_primitive::<UInt16Type>() {
-                    self.small(v.map(|v| (v, v.into())))?;
-                }
-                return Ok(());
-            }
-            DataType::Int16 => {
-                for v in array.as_primitive::<Int16Type>() {
-                    self.small(v.map(|v| (v as u16, v.into())))?;
-                }
-                return Ok(());
-            }
+            DataType::UInt8 => integers!(UInt8Type, u32::from, i32::from),
+            DataType::Int8 => integers!(Int8Type, |v| u32::from(v as u8), i32::from),
+            DataType::UInt16 => integers!(UInt16Type, u32::from, i32::from),
+            DataType::Int16 => integers!(Int16Type, |v| u32::from(v as u16), i32::from),
+            DataType::UInt32 => integers!(UInt32Type, |v| v, |v| v as i32),
+            DataType::Int32 => integers!(Int32Type, |v| v as u32, |v| v),
+            DataType::Date32 => integers!(Date32Type, |v| v as u32, |v| v),
             _ => {}
         }
         let (codes, values): (Vec<Option<u16>>, &ArrayRef) = match array.data_type() {
@@ -224,9 +246,7 @@ impl DictionaryChunk {
             }
         };
         let Dictionary::Category { vocabulary, seen } = &mut self.dictionary else {
-            return Err(Error::State(
-                "a small-integer column got a dictionary array",
-            ));
+            return Err(Error::State("an integer column got a dictionary array"));
         };
         let values = values.as_string::<i32>().clone();
         if vocabulary.as_ref().is_none_or(|v| v.len() <= values.len()) {
@@ -237,31 +257,51 @@ impl DictionaryChunk {
             seen[*c as usize] = true;
         }
         for code in codes {
-            self.push(code)?;
+            if let Some(c) = code {
+                self.codes.push(c.into());
+            }
+            self.row(code.is_some())?;
         }
         Ok(())
     }
 
-    /// Appends a small integer (its slot in the code table, and its value), or a null.
-    fn small(&mut self, v: Option<(u16, i32)>) -> Result<()> {
-        let Dictionary::SmallIntegers { values, codes } = &mut self.dictionary else {
+    /// Appends an integer (its slot among the codes, and its value), or a null.
+    fn integer(&mut self, v: Option<(u32, i32)>) -> Result<()> {
+        let Some((slot, value)) = v else {
+            return self.row(false);
+        };
+        let Dictionary::Integers {
+            values,
+            codes,
+            unsigned,
+        } = &mut self.dictionary
+        else {
             return Err(Error::State("a category column got an array of integers"));
         };
-        let code = v.map(|(slot, value)| codes.get(slot, value, values));
-        self.push(code)
+        let unsigned = *unsigned;
+        if !self.fallen_back {
+            let code = codes.get(slot, value, values);
+            if values.len() <= INTEGER_ENTRIES {
+                self.codes.push(code.into());
+                return self.row(true);
+            }
+            // A value past the dictionary's limit: it goes plain, as the rest will.
+            values.pop();
+            self.flush_page()?;
+            self.fallen_back = true;
+        }
+        let key = order_key(value, unsigned);
+        let (lo, hi) = self.plain_range.get_or_insert((key, key));
+        (*lo, *hi) = ((*lo).min(key), (*hi).max(key));
+        self.plain.push(value);
+        self.row(true)
     }
 
-    /// Appends a row: its code, or a null.
-    fn push(&mut self, code: Option<u16>) -> Result<()> {
-        match code {
-            Some(c) => {
-                self.codes.push(c.into());
-                self.levels.push(1);
-            }
-            None => {
-                self.levels.push(0);
-                self.nulls += 1;
-            }
+    /// Counts a row in, present or null, whose value (if any) is pushed already.
+    fn row(&mut self, present: bool) -> Result<()> {
+        self.levels.push(u64::from(present));
+        if !present {
+            self.nulls += 1;
         }
         self.rows += 1;
         if self.levels.len() == PAGE_ROWS {
@@ -274,7 +314,7 @@ impl DictionaryChunk {
     fn entries(&self) -> usize {
         match &self.dictionary {
             Dictionary::Category { vocabulary, .. } => vocabulary.as_ref().map_or(0, |v| v.len()),
-            Dictionary::SmallIntegers { values, .. } => values.len(),
+            Dictionary::Integers { values, .. } => values.len(),
         }
     }
 
@@ -290,25 +330,32 @@ impl DictionaryChunk {
             buf.extend_from_slice(&(levels.len() as u32).to_le_bytes());
             buf.extend_from_slice(&levels);
         }
-        let width = bit_width(self.entries());
-        buf.push(width);
-        let mut enc = RleEncoder::new_from_buf(width, buf);
-        enc.put_batch(&self.codes);
+        let encoding = if self.fallen_back {
+            for v in self.plain.drain(..) {
+                buf.extend_from_slice(&v.to_le_bytes());
+            }
+            self.plain_pages += 1;
+            Encoding::PLAIN
+        } else {
+            let width = bit_width(self.entries());
+            buf.push(width);
+            let mut enc = RleEncoder::new_from_buf(width, buf);
+            enc.put_batch(&self.codes);
+            buf = enc.consume();
+            Encoding::RLE_DICTIONARY
+        };
         let num_values = self.levels.len() as u32;
         let offset = self.pages.len() as i64;
-        let spec = write_page(
-            &mut self.pages,
-            enc.consume(),
-            self.codec.as_deref_mut(),
-            |buf| Page::DataPage {
+        let spec = write_page(&mut self.pages, buf, self.codec.as_deref_mut(), |buf| {
+            Page::DataPage {
                 buf,
                 num_values,
-                encoding: Encoding::RLE_DICTIONARY,
+                encoding,
                 def_level_encoding: Encoding::RLE,
                 rep_level_encoding: Encoding::RLE,
                 statistics: None,
-            },
-        )?;
+            }
+        })?;
         self.uncompressed += spec.0;
         self.locations.push(PageLocation {
             offset,
@@ -337,11 +384,14 @@ impl DictionaryChunk {
                 let sorted = words().zip(words().skip(1)).all(|(a, b)| a < b);
                 (plain, words().count() as u32, sorted)
             }
-            Dictionary::SmallIntegers { values, .. } => {
+            Dictionary::Integers {
+                values, unsigned, ..
+            } => {
                 for v in values {
                     plain.extend_from_slice(&v.to_le_bytes());
                 }
-                let sorted = values.windows(2).all(|w| w[0] < w[1]);
+                let key = |v: &i32| order_key(*v, *unsigned);
+                let sorted = values.windows(2).all(|w| key(&w[0]) < key(&w[1]));
                 (plain, values.len() as u32, sorted)
             }
         }
@@ -368,13 +418,22 @@ impl DictionaryChunk {
                     false,
                 )
             }
-            Dictionary::SmallIntegers { values, .. } => {
-                // Every value of the chunk is in its dictionary. Unsigned 8 and 16 bits are
-                // never negative as INT32, so one order serves both; signed orders also
-                // fill the deprecated min/max fields, as the parquet crate does.
+            Dictionary::Integers {
+                values, unsigned, ..
+            } => {
+                // Every value of the chunk is in its dictionary or its plain pages. Signed
+                // orders also fill the deprecated min/max fields, as the parquet crate does.
+                let keys = values.iter().map(|v| order_key(*v, *unsigned));
+                let range = keys.chain(self.plain_range.into_iter().flat_map(|(a, b)| [a, b]));
+                let (min, max) = range
+                    .fold(None, |r: Option<(i64, i64)>, k| {
+                        Some(r.map_or((k, k), |(lo, hi)| (lo.min(k), hi.max(k))))
+                    })
+                    .unzip();
+                // Keys are the values themselves, or their bits as unsigned: back to INT32.
                 let stats = ValueStatistics::new(
-                    values.iter().min().copied(),
-                    values.iter().max().copied(),
+                    min.map(|k| k as i32),
+                    max.map(|k| k as i32),
                     None,
                     Some(self.nulls),
                     false,
@@ -411,18 +470,25 @@ impl DictionaryChunk {
                 Encoding::RLE,
                 Encoding::RLE_DICTIONARY,
             ])
-            .set_page_encoding_stats(vec![
-                PageEncodingStats {
-                    page_type: PageType::DICTIONARY_PAGE,
-                    encoding: Encoding::PLAIN,
-                    count: 1,
-                },
-                PageEncodingStats {
-                    page_type: PageType::DATA_PAGE,
-                    encoding: Encoding::RLE_DICTIONARY,
-                    count: self.data_pages,
-                },
-            ])
+            .set_page_encoding_stats(
+                [
+                    (PageType::DICTIONARY_PAGE, Encoding::PLAIN, 1),
+                    (
+                        PageType::DATA_PAGE,
+                        Encoding::RLE_DICTIONARY,
+                        self.data_pages - self.plain_pages,
+                    ),
+                    (PageType::DATA_PAGE, Encoding::PLAIN, self.plain_pages),
+                ]
+                .into_iter()
+                .filter(|&(_, _, count)| count > 0)
+                .map(|(page_type, encoding, count)| PageEncodingStats {
+                    page_type,
+                    encoding,
+                    count,
+                })
+                .collect(),
+            )
             .set_total_compressed_size(chunk.len() as i64)
             .set_total_uncompressed_size((dict_uncompressed + self.uncompressed) as i64)
             .set_num_values(self.rows as i64)
@@ -452,6 +518,15 @@ impl DictionaryChunk {
         };
         rg.append_column(&Bytes::from(chunk), close)?;
         Ok(())
+    }
+}
+
+/// An INT32's place in its column's order: uint32 columns are ordered as unsigned.
+fn order_key(v: i32, unsigned: bool) -> i64 {
+    if unsigned {
+        (v as u32).into()
+    } else {
+        v.into()
     }
 }
 

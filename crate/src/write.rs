@@ -63,8 +63,8 @@ pub struct ParquetSink<W: Write + Send> {
 }
 
 /// Where one column of the open row group goes: category columns (the vocabulary as their
-/// dictionary page) and small integers are dictionary-encoded by us, the others by the
-/// parquet crate's Arrow writer.
+/// dictionary page) and INT32 columns that get a dictionary are dictionary-encoded by us,
+/// the others by the parquet crate's Arrow writer.
 // One per column per row group, moved a handful of times: boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
 enum ColumnSink {
@@ -101,7 +101,7 @@ impl Columns {
         let (c, s) = (self.compression, self.statistics);
         match self.schema.fields()[i].data_type() {
             DataType::Dictionary(..) => DictionaryChunk::category(descr, c, s, true),
-            t => DictionaryChunk::small_integers(descr, t, c, s, true),
+            t => DictionaryChunk::integers(descr, t, c, s, true),
         }
         .map(Some)
     }
@@ -265,13 +265,13 @@ impl<W: Write + Send> ParquetSink<W> {
             SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), props.clone())?;
         let factory = ArrowRowGroupWriterFactory::new(&writer, schema.clone());
         let schema_len = schema.fields().len();
-        // Small integers are ours unless they were to be written plain.
+        // INT32 columns are ours unless they were to be written plain.
         let ours = schema
             .fields()
             .iter()
             .map(|f| match f.data_type() {
                 DataType::Dictionary(..) => true,
-                t => dictionary::small_integers(t) && !plain_columns.contains(f.name()),
+                t => dictionary::integers(t) && !plain_columns.contains(f.name()),
             })
             .collect();
         Ok(ParquetSink {

@@ -92,11 +92,30 @@ NOT_INT_CASES = [
 SMALL_INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767), "uint16": (0, 65535)}
 
 
+def assert_our_dictionary_chunks(conv, values, expected, groups):
+    """Every row group's chunk of `x` is dictionary-encoded, with min, max and null count
+    those of its rows; every cell reads back as `expected` makes of its text."""
+    rows_all = [expected(v) for v in values]
+    assert conv.table.column("x").to_pylist() == rows_all
+    md = pq.ParquetFile(conv.out_path).metadata
+    assert md.num_row_groups == groups
+    start = 0
+    for g in range(md.num_row_groups):
+        chunk = md.row_group(g).column(1)
+        rows = rows_all[start : start + md.row_group(g).num_rows]
+        start += md.row_group(g).num_rows
+        present = [v for v in rows if v is not None]
+        assert chunk.has_dictionary_page and "RLE_DICTIONARY" in chunk.encodings
+        assert (chunk.statistics.min, chunk.statistics.max) == (min(present), max(present))
+        assert chunk.statistics.null_count == rows.count(None)
+    return md
+
+
 @pytest.mark.parametrize("kind", sorted(SMALL_INT_RANGES))
 def test_small_integers_are_dictionary_encoded_and_read_back_exactly(convert, kind):
-    # 8- and 16-bit columns get a dictionary of our own (a table of codes, not the parquet
-    # crate's interner): over several pages and row groups, with nulls, both ends of the
-    # range and, for 16 bits, every value, cells and statistics must come back as written.
+    # INT32 columns get a dictionary of our own (a table or an integer map of codes, not
+    # the parquet crate's interner): over several pages and row groups, with nulls, both
+    # ends of the range and, for 16 bits, every value, cells and statistics must come back.
     lo, hi = SMALL_INT_RANGES[kind]
     rng = random.Random(lo)
     n = 70_000
@@ -109,18 +128,51 @@ def test_small_integers_are_dictionary_encoded_and_read_back_exactly(convert, ki
     values[1], values[2] = str(lo), str(hi)
     conv = convert.run(column_csv(values), "--row-group-rows", "30000")
     assert_column_type(conv.report, conv.table, "x", kind)
-    assert conv.table.column("x").to_pylist() == [expected_int(v) for v in values]
-    md = pq.ParquetFile(conv.out_path).metadata
-    assert md.num_row_groups == 3
-    start = 0
-    for g in range(md.num_row_groups):
-        chunk = md.row_group(g).column(1)
-        rows = [expected_int(v) for v in values[start : start + md.row_group(g).num_rows]]
-        start += md.row_group(g).num_rows
-        present = [v for v in rows if v is not None]
-        assert chunk.has_dictionary_page and "RLE_DICTIONARY" in chunk.encodings
-        assert (chunk.statistics.min, chunk.statistics.max) == (min(present), max(present))
-        assert chunk.statistics.null_count == rows.count(None)
+    assert_our_dictionary_chunks(conv, values, expected_int, 3)
+
+
+def _few_of(kind, rng):
+    """900 distinct texts of a 32-bit kind, its extremes among them."""
+    if kind == "int32":
+        few = {rng.randint(-(2**31), 2**31 - 1) for _ in range(898)} | {-(2**31), 2**31 - 1}
+        return [str(v) for v in few], expected_int
+    if kind == "uint32":
+        # Past 2**31 an INT32 is negative: min and max must be taken as unsigned.
+        few = {rng.randint(0, 2**32 - 1) for _ in range(898)} | {70_000, 2**32 - 1}
+        return [str(v) for v in few], expected_int
+    start = dt.date(1900, 1, 1)
+    few = {start + dt.timedelta(days=rng.randint(0, 80_000)) for _ in range(900)}
+    return [d.isoformat() for d in few], parse_date
+
+
+@pytest.mark.parametrize("kind", ["int32", "uint32", "date"])
+def test_32_bit_columns_with_few_values_get_our_dictionary(convert, kind):
+    rng = random.Random(kind)
+    few, expected = _few_of(kind, rng)
+    values = [rng.choice(few) for _ in range(70_000)]
+    for k in range(0, len(values), 89):
+        values[k] = ""
+    conv = convert.run(column_csv(values), "--row-group-rows", "30000")
+    assert_column_type(conv.report, conv.table, "x", kind)
+    assert_our_dictionary_chunks(conv, values, expected, 3)
+
+
+def test_a_dictionary_past_its_limit_goes_on_in_plain_pages(convert):
+    # 300,000 distinct dates in one row group: past 262,144 values (1 MiB) the dictionary
+    # stops growing and the chunk's last pages are plain, as the parquet crate does.
+    start = dt.date(1000, 1, 1)
+    days = list(range(1, 299_999))
+    random.Random(7).shuffle(days)
+    days += [299_999, 0]  # the chunk's extremes only in its plain pages
+    values = [(start + dt.timedelta(days=d)).isoformat() for d in days]
+    values[5] = ""
+    conv = convert.run(column_csv(values), "--row-group-rows", "300000", "--compression", "none")
+    assert_column_type(conv.report, conv.table, "x", "date")
+    md = assert_our_dictionary_chunks(conv, values, parse_date, 1)
+    chunk = md.row_group(0).column(1)
+    # Uncompressed, the dictionary page is its header and 262,144 dates of 4 bytes.
+    dictionary_page = chunk.data_page_offset - chunk.dictionary_page_offset
+    assert 262_144 * 4 < dictionary_page < 262_144 * 4 + 64
 
 
 @pytest.mark.parametrize("values", NOT_INT_CASES, ids=lambda v: "|".join(v))
