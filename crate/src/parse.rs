@@ -108,8 +108,22 @@ impl<'a> Record<'a> {
     }
 }
 
+/// csv-core's reader of text of this shape.
+fn csv_reader(shape: &Shape) -> Reader {
+    let mut b = ReaderBuilder::new();
+    b.delimiter(shape.delimiter);
+    match shape.quote {
+        Some(q) => b.quote(q),
+        None => b.quoting(false),
+    };
+    b.build()
+}
+
 pub struct Splitter {
-    reader: Reader,
+    /// csv-core's reader, built when a record first needs it: most pieces of a block are
+    /// split by [`quick`] alone, and building one (its state machine's tables) for each
+    /// cost more than 1% of a conversion in WebAssembly.
+    reader: Option<Reader>,
     pub shape: Shape,
     buf: Vec<u8>,
     nbuf: usize,
@@ -141,14 +155,8 @@ impl Splitter {
     /// A splitter for text that starts after `lines` line breaks (a piece of a larger
     /// input, cut at a record boundary), so that records are numbered as in the whole.
     pub fn at_line(shape: Shape, lines: u64) -> Splitter {
-        let mut b = ReaderBuilder::new();
-        b.delimiter(shape.delimiter);
-        match shape.quote {
-            Some(q) => b.quote(q),
-            None => b.quoting(false),
-        };
         Splitter {
-            reader: b.build(),
+            reader: None,
             shape,
             // Small at first and grown on demand: a block may be cut into many small pieces,
             // each with its own splitter, and most pieces never leave the quick path.
@@ -185,7 +193,7 @@ impl Splitter {
             self.lines
         } else {
             // csv-core counts the '\n's it reads, starting from 1.
-            self.lines + self.reader.line() - 1
+            self.lines + self.reader.as_ref().map_or(1, Reader::line) - 1
         }
     }
 
@@ -271,9 +279,9 @@ impl Splitter {
             } else {
                 &mut self.buf[self.nbuf..]
             };
+            let reader = self.reader.get_or_insert_with(|| csv_reader(&self.shape));
             let (res, nin, nout, nend) =
-                self.reader
-                    .read_record(input, out, &mut self.ends[self.nends..]);
+                reader.read_record(input, out, &mut self.ends[self.nends..]);
             let consumed = &input[..nin];
             input = &input[nin..];
             if !self.probed {

@@ -19,7 +19,17 @@ pub struct Drain(Arc<Mutex<Vec<u8>>>);
 
 impl Drain {
     fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        self.take_with(<[u8]>::to_vec)
+    }
+
+    /// Hands the bytes written so far to `f`, then forgets them. The buffer keeps its
+    /// capacity: handed over (and freed) at each call, it grew again from nothing for each
+    /// row group, copying megabytes at every doubling.
+    fn take_with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let r = f(&out);
+        out.clear();
+        r
     }
 }
 
@@ -249,6 +259,11 @@ impl Session {
         self.out.take()
     }
 
+    /// Hands the Parquet bytes produced since the last call to `f` (which copies them).
+    pub fn take_output_with<R>(&mut self, f: impl FnOnce(&[u8]) -> R) -> R {
+        self.out.take_with(f)
+    }
+
     /// A preview, or a one-pass conversion's sample, has its `sampleRows` rows: the caller
     /// may stop feeding.
     pub fn has_sample(&mut self) -> bool {
@@ -307,7 +322,7 @@ impl Session {
         let last = pass.progress();
         // Output not yet taken is dropped here; the caller drops the rest.
         let to_discard =
-            |written: u64, out: &Drain| written.saturating_sub(out.take().len() as u64);
+            |written: u64, out: &Drain| written.saturating_sub(out.take_with(<[u8]>::len) as u64);
         let (next, discard, new) = match pass.finish()? {
             Outcome::Done(report, _) => {
                 // Written as it was scanned: the conversion is complete too.

@@ -54,7 +54,7 @@ async fn feed_stream(
         for piece in bytes.chunks(997) {
             session.feed(piece.to_vec())?;
             chunks += 1;
-            let o = session.take_output();
+            let o = session.take_output().to_vec();
             if !o.is_empty() {
                 out.push(o);
             }
@@ -85,7 +85,7 @@ async fn two_passes_over_a_chunked_stream_make_a_parquet_blob() {
     assert!(inference.contains("\"uint8\""), "{inference}");
     feed_stream(&mut s, &input, &mut parts).await.unwrap();
     let report = s.finish().unwrap();
-    parts.push(s.take_output());
+    parts.push(s.take_output().to_vec());
     let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
     let output = blob_of(&refs);
     assert_eq!(report_field(&report, "rows_written"), "20000");
