@@ -78,7 +78,8 @@ pub mod bindings {
 
         /// Parquet bytes produced since the last call, copied out of wasm memory.
         pub fn take_output(&mut self) -> js_sys::Uint8Array {
-            self.0.take_output_with(|bytes| js_sys::Uint8Array::from(bytes))
+            self.0
+                .take_output_with(|bytes| js_sys::Uint8Array::from(bytes))
         }
 
         /// A "preview" session has its sample rows: stop feeding, call `end_scan`.
