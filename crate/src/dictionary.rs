@@ -204,7 +204,7 @@ impl DictionaryChunk {
         })
     }
 
-    /// Appends an array: of the column's small integers, or of its dictionary (uint8 or
+    /// Appends an array: of the column's integers or dates, or of its dictionary (uint8 or
     /// uint16 keys over our vocabulary).
     pub fn write(&mut self, array: &ArrayRef) -> Result<()> {
         // An integer's slot among the codes is its bits read as unsigned; its value, the
