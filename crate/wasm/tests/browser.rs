@@ -186,3 +186,53 @@ async fn cancelling_midway_gives_the_memory_back() {
         );
     }
 }
+
+/// The engine's vector code as the shipped builds compile it (scripts/test.sh builds these
+/// tests with wasm SIMD, as scripts/build-web.sh builds the package): the same answers as
+/// byte by byte.
+#[wasm_bindgen_test]
+fn vector_code_agrees_with_byte_by_byte() {
+    const {
+        assert!(
+            cfg!(target_feature = "simd128"),
+            "tests built without wasm SIMD"
+        )
+    };
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for len in [0, 1, 63, 64, 65, 200] {
+        let mut b = vec![b'a'; len];
+        assert!(parquetry::batch::is_ascii(&b));
+        for i in 0..len {
+            b[i] = 0x80 | (next() as u8);
+            assert!(!parquetry::batch::is_ascii(&b), "{len} {i}");
+            b[i] = b'a';
+        }
+    }
+    let needles = [b',', b'\n', b'\r', b'"'];
+    for _ in 0..1000 {
+        let block: Vec<u8> = (0..64)
+            .map(|_| b",\n\r\"a\xff"[(next() % 6) as usize])
+            .collect();
+        let want = block
+            .iter()
+            .enumerate()
+            .fold(0u64, |m, (i, c)| m | u64::from(needles.contains(c)) << i);
+        assert_eq!(parquetry::masks::any_of(&block, needles), want);
+        let each = |n: u8| {
+            block
+                .iter()
+                .enumerate()
+                .fold(0u64, |m, (i, &c)| m | u64::from(c == n) << i)
+        };
+        assert_eq!(
+            parquetry::masks::each_of(&block, [b'"', b'\n']),
+            [each(b'"'), each(b'\n')]
+        );
+    }
+}
