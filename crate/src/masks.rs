@@ -13,6 +13,15 @@ pub fn any_of(block: &[u8], n: [u8; 4]) -> u64 {
     }
 }
 
+/// Two masks: of the first needle, and of any of the other three.
+#[inline]
+pub fn one_and_others(block: &[u8], n: [u8; 4]) -> [u64; 2] {
+    match block.first_chunk::<64>() {
+        Some(block) => vector::one_and_others(block, n),
+        None => scalar_one_and_others(block, n),
+    }
+}
+
 /// One mask per needle: bit `i` of the `k`th is set when `block[i]` is `n[k]`.
 #[inline]
 pub fn each_of(block: &[u8], n: [u8; 2]) -> [u64; 2] {
@@ -47,6 +56,11 @@ fn scalar_any_of(block: &[u8], n: [u8; 4]) -> u64 {
     block.iter().take(64).enumerate().fold(0, |m, (i, &b)| {
         m | (u64::from(b == n[0] || b == n[1] || b == n[2] || b == n[3]) << i)
     })
+}
+
+fn scalar_one_and_others(block: &[u8], n: [u8; 4]) -> [u64; 2] {
+    let others = scalar_any_of(block, [n[1], n[2], n[3], n[3]]);
+    [scalar_each_of(block, [n[0], n[0]])[0], others]
 }
 
 fn scalar_each_of(block: &[u8], n: [u8; 2]) -> [u64; 2] {
@@ -102,6 +116,25 @@ mod vector {
     pub fn each_of(block: &[u8; 64], n: [u8; 2]) -> [u64; 2] {
         lanes(block, n)
     }
+
+    #[inline]
+    pub fn one_and_others(block: &[u8; 64], n: [u8; 4]) -> [u64; 2] {
+        // SAFETY: as in `lanes`.
+        unsafe {
+            let [a, b, c, d] = n.map(|x| _mm_set1_epi8(x as i8));
+            let mut m = [0u64; 2];
+            for k in 0..4 {
+                let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast());
+                let others = _mm_or_si128(
+                    _mm_cmpeq_epi8(v, b),
+                    _mm_or_si128(_mm_cmpeq_epi8(v, c), _mm_cmpeq_epi8(v, d)),
+                );
+                m[0] |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, a)) as u16) << (16 * k);
+                m[1] |= u64::from(_mm_movemask_epi8(others) as u16) << (16 * k);
+            }
+            m
+        }
+    }
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -140,6 +173,19 @@ mod vector {
         }
         m
     }
+
+    #[inline]
+    pub fn one_and_others(block: &[u8; 64], n: [u8; 4]) -> [u64; 2] {
+        let [a, b, c, d] = n.map(|x| u8x16_splat(x));
+        let mut m = [0u64; 2];
+        for k in 0..4 {
+            let v = load(block, k);
+            let others = v128_or(u8x16_eq(v, b), v128_or(u8x16_eq(v, c), u8x16_eq(v, d)));
+            m[0] |= u64::from(u8x16_bitmask(u8x16_eq(v, a))) << (16 * k);
+            m[1] |= u64::from(u8x16_bitmask(others)) << (16 * k);
+        }
+        m
+    }
 }
 
 #[cfg(not(any(
@@ -155,6 +201,11 @@ mod vector {
     #[inline]
     pub fn each_of(block: &[u8; 64], n: [u8; 2]) -> [u64; 2] {
         super::scalar_each_of(block, n)
+    }
+
+    #[inline]
+    pub fn one_and_others(block: &[u8; 64], n: [u8; 4]) -> [u64; 2] {
+        super::scalar_one_and_others(block, n)
     }
 }
 
@@ -181,6 +232,10 @@ mod tests {
             assert_eq!(
                 vector::each_of(&block, [b'"', b'\n']),
                 scalar_each_of(&block, [b'"', b'\n'])
+            );
+            assert_eq!(
+                vector::one_and_others(&block, needles),
+                scalar_one_and_others(&block, needles)
             );
         }
         assert_eq!(each_of(b"\"a\n\"", [b'"', b'\n']), [0b1001, 0b0100]);

@@ -29,42 +29,44 @@ pub fn split(
 ) -> Option<Quick> {
     ends.clear();
     let needles = [delimiter, b'\n', b'\r', quote.unwrap_or(b'\n')];
-    // The common case, spelled out: one mask per block, every delimiter an end.
+    // The common case, spelled out: per block, every delimiter before the first other
+    // special byte is a field end, taken from the delimiters' own mask without a look at
+    // the byte (a load and a compare per field, dear in wasm).
     let mut base = 0;
     while base < input.len() {
-        let mut mask = masks::any_of(&input[base..], needles);
-        while mask != 0 {
-            let p = base + mask.trailing_zeros() as usize;
-            let here = mask;
-            mask &= mask - 1;
-            match input[p] {
-                c if c == delimiter => ends.push(p),
-                b'\n' | b'\r' => {
-                    let consumed = line_end(input, p).filter(|_| p <= limit)?;
-                    ends.push(p);
-                    return Some(Quick::Verbatim(consumed));
-                }
-                _ => {
-                    // A quote: the fields so far go to `buf` back to back, and the field it
-                    // is in is read again from its start, the block's bits kept.
-                    let field = ends.last().map_or(0, |&e| e + 1);
-                    buf.clear();
-                    let mut start = 0;
-                    for (i, e) in ends.iter_mut().enumerate() {
-                        buf.extend_from_slice(&input[start..*e]);
-                        start = *e + 1;
-                        *e -= i;
-                    }
-                    let specials = Specials {
-                        input,
-                        needles,
-                        base,
-                        mask: here,
-                    };
-                    return copied(input, delimiter, quote?, limit, buf, ends, specials, field)
-                        .map(Quick::Copied);
-                }
+        let [delims, others] = masks::one_and_others(&input[base..], needles);
+        let first = others & others.wrapping_neg();
+        let mut d = delims & first.wrapping_sub(1);
+        ends.reserve(d.count_ones() as usize);
+        while d != 0 {
+            ends.push(base + d.trailing_zeros() as usize);
+            d &= d - 1;
+        }
+        if first != 0 {
+            let p = base + first.trailing_zeros() as usize;
+            if let b'\n' | b'\r' = input[p] {
+                let consumed = line_end(input, p).filter(|_| p <= limit)?;
+                ends.push(p);
+                return Some(Quick::Verbatim(consumed));
             }
+            // A quote: the fields so far go to `buf` back to back, and the field it is in
+            // is read again from its start, the block's bits from the quote on kept.
+            let field = ends.last().map_or(0, |&e| e + 1);
+            buf.clear();
+            let mut start = 0;
+            for (i, e) in ends.iter_mut().enumerate() {
+                buf.extend_from_slice(&input[start..*e]);
+                start = *e + 1;
+                *e -= i;
+            }
+            let specials = Specials {
+                input,
+                needles,
+                base,
+                mask: (delims | others) & !first.wrapping_sub(1),
+            };
+            return copied(input, delimiter, quote?, limit, buf, ends, specials, field)
+                .map(Quick::Copied);
         }
         base += 64;
     }

@@ -234,5 +234,9 @@ fn vector_code_agrees_with_byte_by_byte() {
             parquetry::masks::each_of(&block, [b'"', b'\n']),
             [each(b'"'), each(b'\n')]
         );
+        assert_eq!(
+            parquetry::masks::one_and_others(&block, needles),
+            [each(b','), want & !each(b',')]
+        );
     }
 }
