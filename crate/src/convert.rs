@@ -518,7 +518,8 @@ impl Scanner {
             width,
             columns,
             sampled_rows,
-            rows_scanned: reader.rows,
+            // A sample's rows, not the rows its last chunk happened to hold.
+            rows_scanned: sampled_rows.unwrap_or(reader.rows),
             sniff_ms: reader.sniff_ms,
             scan_ms: ms_since(self.started) - reader.sniff_ms,
         })

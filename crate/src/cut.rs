@@ -20,8 +20,9 @@ pub struct Piece {
 
 /// Cuts `text`, which starts at a record boundary, into pieces that end just after a record
 /// terminator `term` outside quotes: each piece is about `bytes` long, or holds at most
-/// `records` terminators. Text after the last such terminator is left out (it is the start
-/// of a record that continues in later text), and so is text after `max_pieces` pieces.
+/// `records` terminators. Text after the last whole piece is left out, whole records or
+/// not: where the text ends is where an input's chunk happened to end, and the pieces (the
+/// batches, the pages written) must not depend on that. So is text after `max_pieces`.
 /// Lines are counted by `term` bytes, inside quotes too, as the parser counts them.
 ///
 /// The text is walked 64 bytes at a time by masks (see [`masks`]): a block's quote parity is
@@ -99,32 +100,7 @@ pub fn cut(
         }
         lines += u64::from((breaks & !masks::below(from)).count_ones());
     }
-    // The record ends since the last cut close a final, shorter piece, up to the last one.
-    if let Some(end) = last_boundary(&text[start..], quote, term, carry != 0) {
-        let after = count(term, &text[start + end..]) as u64;
-        pieces.push(Piece {
-            end: start + end,
-            lines: lines - after,
-        });
-    }
     pieces
-}
-
-/// The end of the last record terminator outside quotes in `tail`, which ends in the quote
-/// state `quoted_at_end`; found by walking back from the end.
-fn last_boundary(tail: &[u8], quote: Option<u8>, term: u8, quoted_at_end: bool) -> Option<usize> {
-    let Some(q) = quote else {
-        return memchr::memrchr(term, tail).map(|i| i + 1);
-    };
-    let mut quoted = quoted_at_end;
-    for i in memchr::memrchr2_iter(q, term, tail) {
-        if tail[i] == q {
-            quoted = !quoted;
-        } else if !quoted {
-            return Some(i + 1);
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -150,21 +126,28 @@ mod tests {
         let text = "a,b\n\"x\ny\",2\n3,4\n5,\"open";
         // Records end after bytes 4, 12 and 16; the quoted line break is not an end.
         assert_eq!(ends(text, 1, 100), vec![(4, 1), (12, 2), (16, 1)]);
-        assert_eq!(ends(text, 100, 100), vec![(16, 4)]);
-        assert_eq!(ends(text, 100, 2), vec![(12, 3), (16, 1)]);
+        // A piece short of both limits is left for later text.
+        assert_eq!(ends(text, 100, 100), vec![]);
+        assert_eq!(ends(text, 100, 2), vec![(12, 3)]);
         assert_eq!(ends("no end yet", 1, 1), vec![]);
     }
 
     #[test]
-    fn pieces_cover_the_text_up_to_the_last_record_end() {
-        let text = "1,\"a\"\"b\"\n\n2,\"c\nd\"\n3,e\n4,f";
+    fn pieces_do_not_depend_on_where_the_text_stops() {
+        let text = "1,\"a\"\"b\"\n\n2,\"c\nd\"\n3,e\n4,f\n";
         for bytes in 1..text.len() + 2 {
             for records in 1..5 {
-                let p = ends(text, bytes, records);
-                assert_eq!(p.last().map(|p| p.0), Some(text.rfind('\n').unwrap() + 1));
-                assert!(p.windows(2).all(|w| w[0].0 < w[1].0));
-                let lines: u64 = p.iter().map(|p| p.1).sum();
-                assert_eq!(lines, 5, "bytes {bytes} records {records}");
+                let all = ends(text, bytes, records);
+                for k in 0..text.len() {
+                    let p = ends(&text[..k], bytes, records);
+                    assert_eq!(
+                        p[..],
+                        all[..p.len()],
+                        "bytes {bytes} records {records} k {k}"
+                    );
+                    let rest = all.get(p.len()).map_or(usize::MAX, |q| q.0);
+                    assert!(rest > k, "a whole piece was left out");
+                }
             }
         }
     }
@@ -179,7 +162,6 @@ mod tests {
     ) -> Vec<Piece> {
         let mut pieces = Vec::new();
         let (mut start, mut lines, mut ends, mut quoted) = (0, 0, 0, false);
-        let (mut last_end, mut last_lines) = (0, 0);
         for (i, &c) in text.iter().enumerate() {
             if Some(c) == quote {
                 quoted = !quoted;
@@ -187,19 +169,12 @@ mod tests {
                 lines += 1;
                 if !quoted {
                     ends += 1;
-                    (last_end, last_lines) = (i + 1, lines);
                     if i + 1 - start >= bytes || ends >= records {
                         pieces.push(Piece { end: i + 1, lines });
                         (start, lines, ends) = (i + 1, 0, 0);
                     }
                 }
             }
-        }
-        if last_end > start {
-            pieces.push(Piece {
-                end: last_end,
-                lines: last_lines,
-            });
         }
         pieces
     }

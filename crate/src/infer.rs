@@ -257,7 +257,7 @@ pub struct Inference {
     pub columns: Vec<ColumnPlan>,
     /// `Some(n)`: types come from the first `n` rows only (stream mode).
     pub sampled_rows: Option<u64>,
-    /// Data rows the first pass saw.
+    /// Data rows the types were decided from: all of them, or the sample's.
     pub rows_scanned: u64,
     pub sniff_ms: f64,
     pub scan_ms: f64,

@@ -135,9 +135,11 @@ impl RowReader {
         BLOCK_PIECES.max(rayon::current_num_threads())
     }
 
-    /// Bytes of text gathered before a block of pieces is parsed.
+    /// Bytes of text gathered before a block of pieces is parsed: a piece more than the
+    /// block's, as a block's pieces are whole ones (see [`cut`]) and each goes on to the end
+    /// of a record.
     fn block_bytes(&self) -> usize {
-        self.opts.piece_bytes * Self::block_pieces()
+        self.opts.piece_bytes * (Self::block_pieces() + 1)
     }
 
     /// Pieces parsed at once, at most. Short rows fill a piece's [`BATCH_ROWS`] in a few

@@ -369,3 +369,75 @@ fn an_output_that_fails_is_an_error_wherever_it_fails() {
         assert!(err.to_string().contains("disk full"), "{room}: {err}");
     }
 }
+
+/// A reader that hands out the text in chunks of the sizes given, in turn: where an input's
+/// chunks end (a browser's stream cuts a file differently each time) is up to the source.
+struct Chunked<'a> {
+    inner: Cursor<&'a [u8]>,
+    sizes: &'a [usize],
+    reads: usize,
+}
+
+impl std::io::Read for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.sizes[self.reads % self.sizes.len()].min(buf.len());
+        self.reads += 1;
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+impl std::io::Seek for Chunked<'_> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// The same input makes the same file, byte for byte, however it comes in chunks: pieces,
+/// batches, row groups and pages follow the text alone.
+#[test]
+fn the_output_does_not_depend_on_how_the_input_is_chunked() {
+    // Values the first rows' types hold (stream mode decides from them).
+    let mut data = String::from("id,price,city,when\n");
+    for i in 0..120_000 {
+        let city = ["Lima", "Oslo", "Rome"][i * 7 % 3];
+        let when = i % 28 + 1;
+        data.push_str(&format!(
+            "{},{}.5,{city},2024-01-{when:02}\n",
+            i % 50_000,
+            i % 100
+        ));
+    }
+    let opts = Options {
+        piece_bytes: 16 << 10,
+        row_group_rows: 30_000,
+        ..Options::default()
+    };
+    let convert = |sizes: &[usize], seekable: bool| {
+        let input = Chunked {
+            inner: Cursor::new(data.as_bytes()),
+            sizes,
+            reads: 0,
+        };
+        let mut out = Vec::new();
+        if seekable {
+            convert_seekable(input, &mut out, &opts, |_| {}).unwrap();
+        } else {
+            convert_stream(input, &mut out, &opts, |_| {}).unwrap();
+        }
+        out
+    };
+    for seekable in [true, false] {
+        let whole = convert(&[usize::MAX], seekable);
+        for sizes in [
+            &[1 << 20][..],
+            &[1000],
+            &[65_537, 7, 300_001],
+            &[40_000, 123_457],
+        ] {
+            assert!(
+                convert(sizes, seekable) == whole,
+                "chunks of {sizes:?} bytes, seekable {seekable}"
+            );
+        }
+    }
+}

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
@@ -84,6 +84,11 @@ for (const isolate of [true, false]) {
       assert.ok(last.wasmMemoryBytes > 0 && last.peakWasmMemoryBytes >= last.wasmMemoryBytes);
       assert.ok(r.peakWasmMemoryBytes < 256 * 2 ** 20, `peak wasm memory ${r.peakWasmMemoryBytes}`);
       console.log(readBack(`/${BIG}`, r, `big-${isolate}`));
+      // The same file, byte for byte, as the native command line makes of the same CSV:
+      // however the browser's stream cut the input, and on however many threads.
+      const native = `${WORK}/big-native.parquet`;
+      execFileSync(`${ROOT}target/release/parquetry`, [`${ROOT}${BIG}`, '-o', native, '-q']);
+      assert.ok(Buffer.from(r.parquet, 'base64').equals(readFileSync(native)), 'the browser and native files differ');
     });
 
     test('a wide CSV (2,000 columns) stays well under 256 MB of wasm memory; pyarrow reads back every cell', async () => {
