@@ -11,7 +11,7 @@
 //! them: its row group's arrays are held instead, bounded by the row group's size, and
 //! its columns encoded at the row group's end, one writer per thread at a time.
 
-use crate::dictionary::{self, DictionaryChunk};
+use crate::dictionary::{self, Codecs, DictionaryChunk};
 use crate::error::{Error, Result};
 use crate::options::{Codec, Options};
 use arrow_array::ArrayRef;
@@ -84,11 +84,12 @@ pub const MANY_TEXTS_DICTIONARY_BYTES: usize = 128 << 10;
 struct Columns {
     schema: SchemaRef,
     parquet_schema: SchemaDescPtr,
-    compression: Compression,
     statistics: bool,
     props: WriterPropertiesPtr,
     /// Per column: whether it is dictionary-encoded by us.
     ours: Vec<bool>,
+    /// Codecs for our columns' chunks.
+    codecs: Codecs,
 }
 
 impl Columns {
@@ -98,7 +99,7 @@ impl Columns {
             return Ok(None);
         }
         let descr = self.parquet_schema.column(i);
-        let (c, s) = (self.compression, self.statistics);
+        let (c, s) = (&self.codecs, self.statistics);
         match self.schema.fields()[i].data_type() {
             DataType::Dictionary(..) => DictionaryChunk::category(descr, c, s, true),
             t => DictionaryChunk::integers(descr, t, c, s, true),
@@ -278,10 +279,10 @@ impl<W: Write + Send> ParquetSink<W> {
             columns: Columns {
                 schema,
                 parquet_schema: Arc::new(parquet_schema),
-                compression: codec,
                 statistics: opts.statistics,
                 props,
                 ours,
+                codecs: Codecs::new(codec),
             },
             writer,
             factory,
