@@ -1,4 +1,5 @@
-//! Columns written with the dictionary page we choose: categories and INT32 columns.
+//! Columns encoded here rather than by the parquet crate: categories, INT32 columns that
+//! get a dictionary, and text.
 //!
 //! arrow-rs's Parquet writer re-interns every row group's values into a dictionary in order
 //! of first appearance, so the sorted vocabulary the first pass collected would reach readers
@@ -14,8 +15,17 @@
 //! them with `memcmp`: in WebAssembly that costs five times what it does natively (the
 //! benchmark file's three such columns, ~6% of its conversion in Node). Here a value finds
 //! its code in a table (8 bits) or an integer hash map instead.
+//!
+//! Text columns are encoded here for the same reason, with the same layout: a dictionary in
+//! order of first appearance up to its byte limit (none at all for a column known to be
+//! mostly unique), plain pages past it. The parquet crate's byte-array encoder cost wasm
+//! seven times what it costs natively (its hasher's 128-bit multiplies, a `memcmp` per
+//! value for the min/max statistics); here a value is hashed with 64-bit multiplies, and
+//! the statistics compare an 8-byte prefix first and only distinct values while a
+//! dictionary is kept.
 
 use crate::error::{Error, Result};
+use crate::scan::{same, text_hash};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Int16Type, Int32Type, Int8Type, UInt16Type, UInt32Type, UInt8Type,
@@ -23,6 +33,7 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, StringArray};
 use arrow_schema::DataType;
 use bytes::Bytes;
+use hashbrown::HashTable;
 use parquet::basic::{Compression, Encoding, PageType};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
@@ -34,6 +45,7 @@ use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedPageWriter, SerializedRowGroupWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
 use rustc_hash::FxHashMap;
+use std::cmp::Ordering;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -44,6 +56,18 @@ const PAGE_ROWS: usize = 20_000;
 /// (1 MiB) over 4 bytes a value. Past it, the rest of the chunk is written plain, as the
 /// parquet crate does.
 const INTEGER_ENTRIES: usize = (1 << 20) / 4;
+
+/// Bytes of a plain page's values past which the page is closed, as the parquet crate's
+/// default data page size limit.
+const PAGE_BYTES: usize = 1 << 20;
+
+/// The parquet crate's default dictionary page limit, which text columns keep unless told
+/// otherwise.
+pub const TEXT_DICTIONARY_BYTES: usize = 1 << 20;
+
+/// Longest min/max statistic of a text column, as the parquet crate's default: a longer
+/// one is cut (the max then raised to stay an upper bound) and marked inexact.
+const STATISTICS_BYTES: usize = 64;
 
 /// Whether a column of this type, if dictionary-encoded, is encoded here. Its Parquet type
 /// is INT32.
@@ -77,6 +101,112 @@ enum Dictionary {
         codes: Codes,
         unsigned: bool,
     },
+    /// Texts in order of first appearance.
+    Texts(Texts),
+}
+
+/// A text column's dictionary, its values back to back in one buffer, and the range of
+/// the values written plain.
+struct Texts {
+    bytes: Vec<u8>,
+    /// (start, length) of each value, by code.
+    values: Vec<(u32, u32)>,
+    /// (hash, code) of each value.
+    table: HashTable<(u64, u32)>,
+    /// Bytes the dictionary page may still take (PLAIN: a 4-byte length and the bytes of
+    /// each value).
+    room: usize,
+    /// Least and greatest value of the plain pages.
+    plain_range: Option<Range>,
+}
+
+impl Texts {
+    fn value(&self, code: u32) -> &[u8] {
+        let (start, len) = self.values[code as usize];
+        &self.bytes[start as usize..(start + len) as usize]
+    }
+
+    /// The code of `v`, which is given one if it has none yet and the dictionary has room.
+    #[inline]
+    fn code(&mut self, v: &[u8]) -> Option<u32> {
+        let hash = text_hash(v);
+        let Texts {
+            bytes,
+            values,
+            table,
+            room,
+            ..
+        } = self;
+        let at = |code: u32| {
+            let (start, len) = values[code as usize];
+            &bytes[start as usize..(start + len) as usize]
+        };
+        if let Some(&(_, code)) = table.find(hash, |&(h, c)| h == hash && same(at(c), v)) {
+            return Some(code);
+        }
+        let need = 4 + v.len();
+        if need > *room {
+            return None;
+        }
+        *room -= need;
+        let code = values.len() as u32;
+        table.insert_unique(hash, (hash, code), |&(h, _)| h);
+        values.push((bytes.len() as u32, v.len() as u32));
+        bytes.extend_from_slice(v);
+        Some(code)
+    }
+
+    /// Widens the plain pages' range to take in `v`.
+    #[inline]
+    fn see_plain(&mut self, v: &[u8]) {
+        let key = prefix(v);
+        match &mut self.plain_range {
+            None => self.plain_range = Some(Range::new(key, v)),
+            Some(r) => {
+                if (key, v) < (r.lo.0, &r.lo.1) {
+                    r.lo = (key, v.to_vec());
+                } else if (key, v) > (r.hi.0, &r.hi.1) {
+                    r.hi = (key, v.to_vec());
+                }
+            }
+        }
+    }
+}
+
+/// The least and greatest of some texts, with their [`prefix`]es: most values are
+/// ordered against them by the prefix alone.
+struct Range {
+    lo: (u64, Vec<u8>),
+    hi: (u64, Vec<u8>),
+}
+
+impl Range {
+    fn new(key: u64, v: &[u8]) -> Range {
+        Range {
+            lo: (key, v.to_vec()),
+            hi: (key, v.to_vec()),
+        }
+    }
+}
+
+/// A text's first 8 bytes as a big-endian integer (zeros past its end): two texts whose
+/// prefixes differ are in the order of their prefixes. `memcmp` is a call and a byte loop
+/// in wasm, and copying a few bytes a call too.
+#[inline]
+fn prefix(v: &[u8]) -> u64 {
+    match v.first_chunk::<8>() {
+        Some(w) => u64::from_be_bytes(*w),
+        None => v
+            .iter()
+            .enumerate()
+            .fold(0, |k, (i, &b)| k | u64::from(b) << (56 - 8 * i)),
+    }
+}
+
+/// Byte order of two texts, by their prefixes where they differ.
+#[inline]
+fn compare(a: &[u8], b: &[u8]) -> Ordering {
+    prefix(a).cmp(&prefix(b)).then_with(|| a.cmp(b))
 }
 
 /// The codes of integers, by slot: a value's bits, read as unsigned.
@@ -166,12 +296,12 @@ pub struct DictionaryChunk {
     /// Codes of the page being filled, non-null values only. As u64, what the RLE
     /// encoder's batch call takes.
     codes: Vec<u64>,
-    /// Set when a dictionary of integers is full: from then on the chunk's pages are
-    /// plain, and `plain` holds the values of the page being filled.
+    /// Set when the dictionary is full: from then on the chunk's pages are plain, and
+    /// `plain` holds the PLAIN values of the page being filled.
     fallen_back: bool,
-    plain: Vec<i32>,
+    plain: Vec<u8>,
     plain_pages: i32,
-    /// Least and greatest value of the plain pages, in the column's order.
+    /// Least and greatest integer of the plain pages, in the column's order.
     plain_range: Option<(i64, i64)>,
     /// Definition level (0 null, 1 present) per row of the page being filled.
     levels: Vec<u64>,
@@ -218,6 +348,25 @@ impl DictionaryChunk {
             codes,
             unsigned: *t == DataType::UInt32,
         };
+        Self::new(descr, codecs, statistics, offset_index, dictionary)
+    }
+
+    /// A chunk of a text column, whose dictionary page may take `dictionary_bytes` (0: the
+    /// chunk is written plain).
+    pub fn texts(
+        descr: ColumnDescPtr,
+        codecs: &Codecs,
+        statistics: bool,
+        offset_index: bool,
+        dictionary_bytes: usize,
+    ) -> Result<Self> {
+        let dictionary = Dictionary::Texts(Texts {
+            bytes: Vec::new(),
+            values: Vec::new(),
+            table: HashTable::new(),
+            room: dictionary_bytes,
+            plain_range: None,
+        });
         Self::new(descr, codecs, statistics, offset_index, dictionary)
     }
 
@@ -272,6 +421,18 @@ impl DictionaryChunk {
             DataType::UInt32 => integers!(UInt32Type, |v| v, |v| v as i32),
             DataType::Int32 => integers!(Int32Type, |v| v as u32, |v| v),
             DataType::Date32 => integers!(Date32Type, |v| v as u32, |v| v),
+            DataType::Utf8 => {
+                let a = array.as_string::<i32>();
+                let (offsets, data) = (a.value_offsets(), a.value_data());
+                for i in 0..a.len() {
+                    if a.is_null(i) {
+                        self.row(false)?;
+                    } else {
+                        self.text(&data[offsets[i] as usize..offsets[i + 1] as usize])?;
+                    }
+                }
+                return Ok(());
+            }
             _ => {}
         }
         let (codes, values): (Vec<Option<u16>>, &ArrayRef) = match array.data_type() {
@@ -293,7 +454,7 @@ impl DictionaryChunk {
             }
         };
         let Dictionary::Category { vocabulary, seen } = &mut self.dictionary else {
-            return Err(Error::State("an integer column got a dictionary array"));
+            return Err(Error::State("a column of values got a dictionary array"));
         };
         let values = values.as_string::<i32>().clone();
         if vocabulary.as_ref().is_none_or(|v| v.len() <= values.len()) {
@@ -323,7 +484,7 @@ impl DictionaryChunk {
             unsigned,
         } = &mut self.dictionary
         else {
-            return Err(Error::State("a category column got an array of integers"));
+            return Err(Error::State("a column of another type got integers"));
         };
         let unsigned = *unsigned;
         if !self.fallen_back {
@@ -334,14 +495,52 @@ impl DictionaryChunk {
             }
             // A value past the dictionary's limit: it goes plain, as the rest will.
             values.pop();
-            self.flush_page()?;
-            self.fallen_back = true;
+            self.fall_back()?;
         }
         let key = order_key(value, unsigned);
         let (lo, hi) = self.plain_range.get_or_insert((key, key));
         (*lo, *hi) = ((*lo).min(key), (*hi).max(key));
-        self.plain.push(value);
+        self.plain.extend_from_slice(&value.to_le_bytes());
         self.row(true)
+    }
+
+    /// Appends a text.
+    fn text(&mut self, v: &[u8]) -> Result<()> {
+        let Dictionary::Texts(texts) = &mut self.dictionary else {
+            return Err(Error::State("a column of another type got texts"));
+        };
+        if !self.fallen_back {
+            if let Some(code) = texts.code(v) {
+                self.codes.push(code.into());
+                return self.row(true);
+            }
+            self.fall_back()?;
+            let Dictionary::Texts(t) = &mut self.dictionary else {
+                unreachable!("checked above")
+            };
+            t.see_plain(v);
+        } else {
+            texts.see_plain(v);
+        }
+        self.plain
+            .extend_from_slice(&(v.len() as u32).to_le_bytes());
+        self.plain.extend_from_slice(v);
+        self.row(true)?;
+        if self.plain.len() >= PAGE_BYTES {
+            self.flush_page()?;
+        }
+        Ok(())
+    }
+
+    /// The dictionary is full: the page being filled ends (unless no value has a code yet:
+    /// it holds nulls at most, which the first plain page takes), and the rest of the chunk
+    /// is written plain.
+    fn fall_back(&mut self) -> Result<()> {
+        if self.entries() > 0 {
+            self.flush_page()?;
+        }
+        self.fallen_back = true;
+        Ok(())
     }
 
     /// Counts a row in, present or null, whose value (if any) is pushed already.
@@ -362,6 +561,7 @@ impl DictionaryChunk {
         match &self.dictionary {
             Dictionary::Category { vocabulary, .. } => vocabulary.as_ref().map_or(0, |v| v.len()),
             Dictionary::Integers { values, .. } => values.len(),
+            Dictionary::Texts(t) => t.values.len(),
         }
     }
 
@@ -378,9 +578,8 @@ impl DictionaryChunk {
             buf.extend_from_slice(&levels);
         }
         let encoding = if self.fallen_back {
-            for v in self.plain.drain(..) {
-                buf.extend_from_slice(&v.to_le_bytes());
-            }
+            buf.extend_from_slice(&self.plain);
+            self.plain.clear();
             self.plain_pages += 1;
             Encoding::PLAIN
         } else {
@@ -444,6 +643,17 @@ impl DictionaryChunk {
                 let sorted = values.windows(2).all(|w| key(&w[0]) < key(&w[1]));
                 (plain, values.len() as u32, sorted)
             }
+            Dictionary::Texts(t) => {
+                let n = t.values.len() as u32;
+                plain.reserve(t.bytes.len() + 4 * t.values.len());
+                for code in 0..n {
+                    let v = t.value(code);
+                    plain.extend_from_slice(&(v.len() as u32).to_le_bytes());
+                    plain.extend_from_slice(v);
+                }
+                let sorted = (1..n).all(|c| compare(t.value(c - 1), t.value(c)).is_lt());
+                (plain, n, sorted)
+            }
         }
     }
 
@@ -491,6 +701,43 @@ impl DictionaryChunk {
                 .with_backwards_compatible_min_max(self.descr.sort_order().is_signed());
                 Statistics::Int32(stats)
             }
+            Dictionary::Texts(t) => {
+                // Every value of the chunk is in its dictionary or its plain pages.
+                let dictionary = (0..t.values.len() as u32).map(|c| t.value(c));
+                let plain = t
+                    .plain_range
+                    .iter()
+                    .flat_map(|r| [&r.lo.1[..], &r.hi.1[..]]);
+                let range = dictionary
+                    .chain(plain)
+                    .fold(None, |r: Option<(&[u8], &[u8])>, v| {
+                        Some(r.map_or((v, v), |(lo, hi)| {
+                            (
+                                if compare(v, lo).is_lt() { v } else { lo },
+                                if compare(v, hi).is_gt() { v } else { hi },
+                            )
+                        }))
+                    });
+                let Some((min, max)) = range else {
+                    return Statistics::byte_array(None, None, None, Some(self.nulls), false);
+                };
+                let (min, min_exact) = truncated_min(min);
+                let (max, max_exact) = truncated_max(max);
+                let Statistics::ByteArray(stats) = Statistics::byte_array(
+                    Some(min.into()),
+                    Some(max.into()),
+                    None,
+                    Some(self.nulls),
+                    false,
+                ) else {
+                    unreachable!("made as a byte array")
+                };
+                Statistics::ByteArray(
+                    stats
+                        .with_min_is_exact(min_exact)
+                        .with_max_is_exact(max_exact),
+                )
+            }
         }
     }
 
@@ -500,9 +747,12 @@ impl DictionaryChunk {
         rg: &mut SerializedRowGroupWriter<W>,
     ) -> Result<()> {
         self.flush_page()?;
-        let (plain, num_values, sorted) = self.dictionary_page();
+        // A chunk written plain from its start (no dictionary, or a first value too long
+        // for it) has no dictionary page.
+        let coded_pages = self.data_pages - self.plain_pages;
         let mut chunk = Vec::new();
-        let (dict_uncompressed, dict_len) =
+        let (dict_uncompressed, dict_len) = if coded_pages > 0 {
+            let (plain, num_values, sorted) = self.dictionary_page();
             write_page(&mut chunk, plain, self.codec.codec.as_deref_mut(), |buf| {
                 Page::DictionaryPage {
                     buf,
@@ -510,24 +760,27 @@ impl DictionaryChunk {
                     encoding: Encoding::PLAIN,
                     is_sorted: sorted,
                 }
-            })?;
+            })?
+        } else {
+            (0, 0)
+        };
         chunk.extend_from_slice(&self.pages);
 
+        let mut encodings = vec![Encoding::PLAIN, Encoding::RLE];
+        if coded_pages > 0 {
+            encodings.push(Encoding::RLE_DICTIONARY);
+        }
         let mut meta = ColumnChunkMetaData::builder(self.descr.clone())
             .set_compression(self.compression)
-            .set_encodings(vec![
-                Encoding::PLAIN,
-                Encoding::RLE,
-                Encoding::RLE_DICTIONARY,
-            ])
+            .set_encodings(encodings)
             .set_page_encoding_stats(
                 [
-                    (PageType::DICTIONARY_PAGE, Encoding::PLAIN, 1),
                     (
-                        PageType::DATA_PAGE,
-                        Encoding::RLE_DICTIONARY,
-                        self.data_pages - self.plain_pages,
+                        PageType::DICTIONARY_PAGE,
+                        Encoding::PLAIN,
+                        i32::from(coded_pages > 0),
                     ),
+                    (PageType::DATA_PAGE, Encoding::RLE_DICTIONARY, coded_pages),
                     (PageType::DATA_PAGE, Encoding::PLAIN, self.plain_pages),
                 ]
                 .into_iter()
@@ -542,7 +795,7 @@ impl DictionaryChunk {
             .set_total_compressed_size(chunk.len() as i64)
             .set_total_uncompressed_size((dict_uncompressed + self.uncompressed) as i64)
             .set_num_values(self.rows as i64)
-            .set_dictionary_page_offset(Some(0))
+            .set_dictionary_page_offset((coded_pages > 0).then_some(0))
             .set_data_page_offset(dict_len as i64);
         if self.statistics {
             meta = meta.set_statistics(self.chunk_statistics());
@@ -580,6 +833,48 @@ fn order_key(v: i32, unsigned: bool) -> i64 {
     }
 }
 
+/// A text cut to [`STATISTICS_BYTES`] at most (on a character boundary) for a min
+/// statistic, and whether it is whole.
+fn truncated_min(v: &[u8]) -> (Vec<u8>, bool) {
+    if v.len() <= STATISTICS_BYTES {
+        return (v.to_vec(), true);
+    }
+    let at = std::str::from_utf8(v)
+        .ok()
+        .and_then(|text| (1..=STATISTICS_BYTES).rfind(|&i| text.is_char_boundary(i)))
+        .unwrap_or(STATISTICS_BYTES);
+    (v[..at].to_vec(), false)
+}
+
+/// A text cut for a max statistic, its last character raised so that it stays an upper
+/// bound (as the parquet crate does), and whether it is whole. Kept whole when no
+/// character can be raised.
+fn truncated_max(v: &[u8]) -> (Vec<u8>, bool) {
+    if v.len() <= STATISTICS_BYTES {
+        return (v.to_vec(), true);
+    }
+    let Ok(text) = std::str::from_utf8(v) else {
+        return (v.to_vec(), true);
+    };
+    // Cut at a boundary at most 3 bytes short of the limit, then raise the last character
+    // that can be raised without growing its width, dropping those after it.
+    let raised = (STATISTICS_BYTES.saturating_sub(3)..=STATISTICS_BYTES)
+        .rfind(|&i| text.is_char_boundary(i))
+        .and_then(|at| {
+            let cut = &text[..at];
+            cut.char_indices().rev().find_map(|(i, c)| {
+                let next = char::from_u32(c as u32 + 1).filter(|n| n.len_utf8() == c.len_utf8())?;
+                let mut out = cut.as_bytes()[..i].to_vec();
+                out.extend_from_slice(next.encode_utf8(&mut [0; 4]).as_bytes());
+                Some(out)
+            })
+        });
+    match raised {
+        Some(out) => (out, false),
+        None => (v.to_vec(), true),
+    }
+}
+
 /// Bits per code for a dictionary of `entries` values, as the parquet crate computes it.
 fn bit_width(entries: usize) -> u8 {
     (usize::BITS - entries.saturating_sub(1).leading_zeros()) as u8
@@ -611,7 +906,51 @@ fn write_page(
 
 #[cfg(test)]
 mod tests {
-    use super::bit_width;
+    use super::{bit_width, compare, truncated_max, truncated_min, STATISTICS_BYTES};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn texts_compare_as_their_bytes(
+            a in proptest::collection::vec(any::<u8>(), 0..20),
+            b in proptest::collection::vec(any::<u8>(), 0..20),
+            shared in proptest::collection::vec(any::<u8>(), 0..12),
+        ) {
+            // A shared start makes the prefixes tie often, as real texts do.
+            let (a, b) = ([&shared[..], &a[..]].concat(), [&shared[..], &b[..]].concat());
+            prop_assert_eq!(compare(&a, &b), a.cmp(&b));
+        }
+
+        #[test]
+        fn cut_statistics_still_bound_the_text(s in "\\PC{0,80}") {
+            let v = s.as_bytes();
+            let (min, min_exact) = truncated_min(v);
+            let (max, max_exact) = truncated_max(v);
+            prop_assert!(min.as_slice() <= v && max.as_slice() >= v);
+            prop_assert!(std::str::from_utf8(&min).is_ok() && std::str::from_utf8(&max).is_ok());
+            prop_assert_eq!(min_exact, v.len() <= STATISTICS_BYTES);
+            prop_assert_eq!(min_exact, min == v);
+            prop_assert!(min.len() <= STATISTICS_BYTES);
+            prop_assert!(max_exact == (max == v) && (max_exact || max.len() <= STATISTICS_BYTES));
+        }
+    }
+
+    #[test]
+    fn a_long_max_is_cut_and_its_last_character_raised() {
+        let v = "b".repeat(100);
+        assert_eq!(
+            truncated_max(v.as_bytes()),
+            (("b".repeat(63) + "c").into_bytes(), false)
+        );
+        // A character at the cut is not split; U+10FFFF cannot be raised, the one before it is.
+        let v = format!("{}é{}", "a".repeat(63), "z".repeat(10));
+        assert_eq!(
+            truncated_max(v.as_bytes()).0,
+            ("a".repeat(62) + "b").into_bytes()
+        );
+        let v = "\u{10FFFF}".repeat(30);
+        assert_eq!(truncated_max(v.as_bytes()), (v.clone().into_bytes(), true));
+    }
 
     #[test]
     fn bit_widths_match_the_parquet_crate() {

@@ -408,7 +408,7 @@ pub fn text_hash(b: &[u8]) -> u64 {
 /// Whether two short values are equal, without a call to `memcmp`: the hashes matched
 /// already, so this is nearly always true, and most values are a few bytes long.
 #[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len()
         && if a.len() <= 16 {
             a.iter().zip(b).all(|(x, y)| x == y)

@@ -63,8 +63,8 @@ pub struct ParquetSink<W: Write + Send> {
 }
 
 /// Where one column of the open row group goes: category columns (the vocabulary as their
-/// dictionary page) and INT32 columns that get a dictionary are dictionary-encoded by us,
-/// the others by the parquet crate's Arrow writer.
+/// dictionary page), INT32 columns that get a dictionary and text columns are encoded by
+/// us (see [`crate::dictionary`]), the others by the parquet crate's Arrow writer.
 // One per column per row group, moved a handful of times: boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
 enum ColumnSink {
@@ -86,8 +86,9 @@ struct Columns {
     parquet_schema: SchemaDescPtr,
     statistics: bool,
     props: WriterPropertiesPtr,
-    /// Per column: whether it is dictionary-encoded by us.
-    ours: Vec<bool>,
+    /// Per column: whether it is encoded by us, and for a text column the bytes its
+    /// dictionary page may take.
+    ours: Vec<Option<usize>>,
     /// Codecs for our columns' chunks.
     codecs: Codecs,
 }
@@ -95,13 +96,14 @@ struct Columns {
 impl Columns {
     /// Our writer of column `i`, if it is one of ours.
     fn ours(&self, i: usize) -> Result<Option<DictionaryChunk>> {
-        if !self.ours[i] {
+        let Some(dictionary_bytes) = self.ours[i] else {
             return Ok(None);
-        }
+        };
         let descr = self.parquet_schema.column(i);
         let (c, s) = (&self.codecs, self.statistics);
         match self.schema.fields()[i].data_type() {
             DataType::Dictionary(..) => DictionaryChunk::category(descr, c, s, true),
+            DataType::Utf8 => DictionaryChunk::texts(descr, c, s, true, dictionary_bytes),
             t => DictionaryChunk::integers(descr, t, c, s, true),
         }
         .map(Some)
@@ -223,9 +225,9 @@ impl<W: Write + Send> ParquetSink<W> {
     /// `plain_columns`: columns known to hold too many distinct values for a dictionary to
     /// pay (the writer would build one per row group, only to fall back to plain encoding).
     /// `many_texts`: text columns past the category cap, which may still repeat enough for
-    /// one: their dictionary may grow to [`MANY_TEXTS_DICTIONARY_BYTES`] before the writer
-    /// falls back, so that a column of unique texts is not interned value by value for a
-    /// megabyte of dictionary in every row group.
+    /// one: their dictionary may grow to [`MANY_TEXTS_DICTIONARY_BYTES`] before the chunk
+    /// falls back to plain pages, so that a column of unique texts is not interned value by
+    /// value for a megabyte of dictionary in every row group.
     pub fn new(
         out: W,
         schema: SchemaRef,
@@ -236,12 +238,6 @@ impl<W: Write + Send> ParquetSink<W> {
         let mut builder = WriterProperties::builder();
         for name in plain_columns {
             builder = builder.set_column_dictionary_enabled(ColumnPath::from(name.as_str()), false);
-        }
-        for name in many_texts {
-            builder = builder.set_column_dictionary_page_size_limit(
-                ColumnPath::from(name.as_str()),
-                MANY_TEXTS_DICTIONARY_BYTES,
-            );
         }
         let codec = compression(opts)?;
         let mut props = builder
@@ -266,13 +262,22 @@ impl<W: Write + Send> ParquetSink<W> {
             SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), props.clone())?;
         let factory = ArrowRowGroupWriterFactory::new(&writer, schema.clone());
         let schema_len = schema.fields().len();
-        // INT32 columns are ours unless they were to be written plain.
+        // INT32 columns are ours unless they were to be written plain; text columns are
+        // ours, with a dictionary as the parquet crate would give them.
         let ours = schema
             .fields()
             .iter()
-            .map(|f| match f.data_type() {
-                DataType::Dictionary(..) => true,
-                t => dictionary::integers(t) && !plain_columns.contains(f.name()),
+            .map(|f| {
+                let plain = plain_columns.contains(f.name());
+                match f.data_type() {
+                    DataType::Dictionary(..) => Some(0),
+                    DataType::Utf8 if plain => Some(0),
+                    DataType::Utf8 if many_texts.contains(f.name()) => {
+                        Some(MANY_TEXTS_DICTIONARY_BYTES)
+                    }
+                    DataType::Utf8 => Some(dictionary::TEXT_DICTIONARY_BYTES),
+                    t => (dictionary::integers(t) && !plain).then_some(0),
+                }
             })
             .collect();
         Ok(ParquetSink {

@@ -468,6 +468,71 @@ def test_empty_field_is_null_in_text_column(convert):
     assert table.column("x").to_pylist() == ["alpha", None, "gamma", "delta"]
 
 
+def _utf8_order(values):
+    """Parquet orders text by its UTF-8 bytes (unsigned), not by code points' str order."""
+    return sorted(v.encode("utf-8") for v in values)
+
+
+def _check_text_statistics(chunk, values):
+    """Chunk min/max bound the column's texts; one over 64 bytes is cut to 64 at most (the
+    max raised to stay an upper bound), one within it is exact."""
+    present = _utf8_order(v for v in values if v is not None)
+    lo, hi = chunk.statistics.min_raw, chunk.statistics.max_raw
+    assert chunk.statistics.null_count == values.count(None)
+    assert len(lo) <= 64 and len(hi) <= 64
+    assert lo <= present[0] and hi >= present[-1]
+    assert lo == present[0] if len(present[0]) <= 64 else present[0].startswith(lo)
+    if len(present[-1]) <= 64:
+        assert hi == present[-1]
+    else:
+        # Raised: above the true max, but no further than its cut prefix's next step.
+        assert hi[:-4] == present[-1][: len(hi) - 4]
+
+
+def test_texts_of_every_length_come_back_with_their_statistics(convert):
+    """Thousands of distinct texts (so no category) of 0 to 300 bytes, with multi-byte
+    characters where a 64-byte cut of the statistics falls, and nulls: the dictionary fills
+    and the rest of each row group is written plain."""
+    rng = random.Random(64)
+    alphabet = ["a", "z", "é", "中", "😀", " ", "~", "\x7f"]
+    values = []
+    for i in range(12_000):
+        if i % 17 == 0:
+            values.append(None)
+            continue
+        n = rng.choice([1, 5, 40, 63, 64, 65, 66, 120, 300])
+        values.append(f"{i:05d}" + "".join(rng.choice(alphabet) for _ in range(n)))
+    values[5] = "😀" * 40  # the greatest (4-byte characters), cut for the max
+    values[7] = "\x01" * 100  # the least, cut for the min
+    data = simple_csv({"i": [str(i) for i in range(len(values))], "t": [v or "" for v in values]})
+    conv = convert.run(data, "--row-group-rows", "5000")
+    assert_column_type(conv.report, conv.table, "t", "text")
+    assert conv.table.column("t").to_pylist() == values
+    meta = pq.ParquetFile(conv.out_path).metadata
+    assert meta.num_row_groups == 3
+    for g in range(meta.num_row_groups):
+        chunk = meta.row_group(g).column(1)
+        _check_text_statistics(chunk, values[g * 5000:(g + 1) * 5000])
+
+
+def test_texts_too_long_for_a_dictionary_are_written_plain(convert):
+    """Texts of 300 KB: the first is too long for the dictionary page's limit, so the chunk
+    has none and every page is plain, a few texts to a page (about 1 MB each); nulls that
+    come before it are kept."""
+    rng = random.Random(300)
+    values = [None, None] + [
+        "".join(rng.choice("abcdefgh") for _ in range(300_000)) for _ in range(12)
+    ] + [None, "short"]
+    data = simple_csv({"i": [str(i) for i in range(len(values))], "t": [v or "" for v in values]})
+    conv = convert.run(data)
+    assert_column_type(conv.report, conv.table, "t", "text")
+    assert conv.table.column("t").to_pylist() == values
+    chunk = pq.ParquetFile(conv.out_path).metadata.row_group(0).column(1)
+    assert not chunk.has_dictionary_page
+    assert "RLE_DICTIONARY" not in chunk.encodings
+    _check_text_statistics(chunk, values)
+
+
 def test_all_empty_column_is_text_all_null(convert):
     data = "a,b,c\n1,,x\n2,,y\n3,,z\n"
     report, table = convert(data)
