@@ -92,7 +92,10 @@ impl Batch {
 
     pub fn push(&mut self, r: &Record<'_>) {
         let (base, first_end) = (self.bytes.len(), self.ends.len());
-        self.ascii.take();
+        // Forgotten only once known: a store for every record otherwise.
+        if self.ascii.get().is_some() {
+            self.ascii.take();
+        }
         self.bytes.extend_from_slice(r.bytes());
         self.ends.extend_from_slice(r.ends());
         self.rows.push(Row {

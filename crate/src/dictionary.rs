@@ -289,7 +289,6 @@ impl Drop for PooledCodec {
 pub struct DictionaryChunk {
     descr: ColumnDescPtr,
     codec: PooledCodec,
-    compression: Compression,
     statistics: bool,
     offset_index: bool,
     dictionary: Dictionary,
@@ -380,7 +379,6 @@ impl DictionaryChunk {
         Ok(DictionaryChunk {
             descr,
             codec: codecs.take()?,
-            compression: codecs.compression,
             statistics,
             offset_index,
             dictionary,
@@ -569,7 +567,14 @@ impl DictionaryChunk {
         if self.levels.is_empty() {
             return Ok(());
         }
-        let mut buf = Vec::new();
+        // Sized once: grown by doubling, a megabyte page was copied over and over (each a
+        // locked realloc in threaded wasm).
+        let width = bit_width(self.entries());
+        let body = match self.fallen_back {
+            true => self.plain.len(),
+            false => 1 + RleEncoder::max_buffer_size(width, self.codes.len()),
+        };
+        let mut buf = Vec::with_capacity(4 + self.levels.len() / 8 + 16 + body);
         if self.descr.max_def_level() > 0 {
             let mut enc = RleEncoder::new(1, self.levels.len() / 8 + 16);
             enc.put_batch(&self.levels);
@@ -583,7 +588,6 @@ impl DictionaryChunk {
             self.plain_pages += 1;
             Encoding::PLAIN
         } else {
-            let width = bit_width(self.entries());
             buf.push(width);
             let mut enc = RleEncoder::new_from_buf(width, buf);
             enc.put_batch(&self.codes);
@@ -750,20 +754,25 @@ impl DictionaryChunk {
         // A chunk written plain from its start (no dictionary, or a first value too long
         // for it) has no dictionary page.
         let coded_pages = self.data_pages - self.plain_pages;
-        let mut chunk = Vec::new();
+        let mut dictionary = Vec::new();
         let (dict_uncompressed, dict_len) = if coded_pages > 0 {
             let (plain, num_values, sorted) = self.dictionary_page();
-            write_page(&mut chunk, plain, self.codec.codec.as_deref_mut(), |buf| {
-                Page::DictionaryPage {
+            write_page(
+                &mut dictionary,
+                plain,
+                self.codec.codec.as_deref_mut(),
+                |buf| Page::DictionaryPage {
                     buf,
                     num_values,
                     encoding: Encoding::PLAIN,
                     is_sorted: sorted,
-                }
-            })?
+                },
+            )?
         } else {
             (0, 0)
         };
+        let mut chunk = Vec::with_capacity(dictionary.len() + self.pages.len());
+        chunk.extend_from_slice(&dictionary);
         chunk.extend_from_slice(&self.pages);
 
         let mut encodings = vec![Encoding::PLAIN, Encoding::RLE];
@@ -771,7 +780,7 @@ impl DictionaryChunk {
             encodings.push(Encoding::RLE_DICTIONARY);
         }
         let mut meta = ColumnChunkMetaData::builder(self.descr.clone())
-            .set_compression(self.compression)
+            .set_compression(self.codec.pool.compression)
             .set_encodings(encodings)
             .set_page_encoding_stats(
                 [
@@ -891,7 +900,8 @@ fn write_page(
     let raw = body.len();
     let buf = match codec {
         Some(c) => {
-            let mut compressed = Vec::with_capacity(raw / 2);
+            // The codec reserves its bound itself.
+            let mut compressed = Vec::new();
             c.compress(&body, &mut compressed)?;
             compressed
         }

@@ -266,3 +266,44 @@ for (const isolate of [true, false]) {
     });
   });
 }
+
+describe("the worker's Blob output", () => {
+  test('bytes folded into Blobs as they come, the last of them dropped at any point, make the same file', async () => {
+    const { page, server } = await openPage(false);
+    try {
+      const failures = await page.evaluate(async () => {
+        const { BlobParts } = await import('/web/dist/blobparts.js');
+        let seed = 7;
+        const rand = (n) => {
+          seed = (seed * 1103515245 + 12345) % 2147483648;
+          return seed % n;
+        };
+        const failed = [];
+        for (let round = 0; round < 200; round++) {
+          // Folded every 64 bytes, so that drops cross many Blobs.
+          const parts = new BlobParts(64);
+          let expected = [];
+          for (let step = 0; step < 30; step++) {
+            if (rand(4) === 0) {
+              const n = rand(expected.length + 10);
+              parts.dropLast(n);
+              expected = expected.slice(0, Math.max(0, expected.length - n));
+            } else {
+              const bytes = Uint8Array.from({ length: rand(50) }, () => rand(256));
+              parts.push(bytes);
+              expected.push(...bytes);
+            }
+          }
+          const blob = parts.blob('application/vnd.apache.parquet');
+          const got = new Uint8Array(await blob.arrayBuffer());
+          if (blob.type !== 'application/vnd.apache.parquet' || got.length !== expected.length || got.some((b, i) => b !== expected[i])) failed.push(round);
+        }
+        return failed;
+      });
+      assert.deepEqual(failures, []);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+});

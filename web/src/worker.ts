@@ -2,6 +2,7 @@
 // at a time, so the page never blocks. Memory is freed by ending the worker when a job is
 // cancelled or fails, or left much memory behind (see `keep` in index.ts).
 
+import { BlobParts } from './blobparts.js';
 import { drive, inspectSource, type Source, type WasmEngine } from './drive.js';
 import { chooseBuild, loadEngine, type BuildInfo } from './engine.js';
 import { errorInfo, ParquetryError } from './errors.js';
@@ -79,28 +80,14 @@ async function run(job: Job, compiled?: Compiled): Promise<void> {
     }
     return;
   }
-  const parts: Uint8Array[] = [];
+  const parts = new BlobParts();
   const done = await drive(engine, source, job.options, {
     ...hooks,
-    onOutput: (bytes) => void parts.push(bytes),
-    onDiscard: (bytes) => dropLast(parts, bytes),
+    onOutput: (bytes) => parts.push(bytes),
+    onDiscard: (bytes) => parts.dropLast(bytes),
   });
-  const output = new Blob(parts as BlobPart[], { type: 'application/vnd.apache.parquet' });
+  const output = parts.blob('application/vnd.apache.parquet');
   post({ type: 'converted', ...done, output, wasmMemoryBytes: engine.memory.buffer.byteLength });
-}
-
-/** Drops the last `bytes` bytes of `parts`. */
-function dropLast(parts: Uint8Array[], bytes: number): void {
-  while (bytes > 0 && parts.length > 0) {
-    const last = parts[parts.length - 1];
-    if (last.length <= bytes) {
-      parts.pop();
-      bytes -= last.length;
-    } else {
-      parts[parts.length - 1] = last.subarray(0, last.length - bytes);
-      bytes = 0;
-    }
-  }
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
