@@ -122,8 +122,12 @@ struct Texts {
 
 impl Texts {
     fn value(&self, code: u32) -> &[u8] {
-        let (start, len) = self.values[code as usize];
-        &self.bytes[start as usize..(start + len) as usize]
+        Self::at(&self.bytes, &self.values, code)
+    }
+
+    fn at<'a>(bytes: &'a [u8], values: &[(u32, u32)], code: u32) -> &'a [u8] {
+        let (start, len) = values[code as usize];
+        &bytes[start as usize..(start + len) as usize]
     }
 
     /// The code of `v`, which is given one if it has none yet and the dictionary has room.
@@ -137,11 +141,10 @@ impl Texts {
             room,
             ..
         } = self;
-        let at = |code: u32| {
-            let (start, len) = values[code as usize];
-            &bytes[start as usize..(start + len) as usize]
-        };
-        if let Some(&(_, code)) = table.find(hash, |&(h, c)| h == hash && same(at(c), v)) {
+        let found = table.find(hash, |&(h, c)| {
+            h == hash && same(Self::at(bytes, values, c), v)
+        });
+        if let Some(&(_, code)) = found {
             return Some(code);
         }
         let need = 4 + v.len();
@@ -513,11 +516,8 @@ impl DictionaryChunk {
                 return self.row(true);
             }
             self.fall_back()?;
-            let Dictionary::Texts(t) = &mut self.dictionary else {
-                unreachable!("checked above")
-            };
-            t.see_plain(v);
-        } else {
+        }
+        if let Dictionary::Texts(texts) = &mut self.dictionary {
             texts.see_plain(v);
         }
         self.plain
