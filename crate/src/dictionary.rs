@@ -26,6 +26,7 @@
 
 use crate::error::{Error, Result};
 use crate::scan::{same, text_hash};
+use crate::textrange::{compare, TextRange};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Int16Type, Int32Type, Int8Type, UInt16Type, UInt32Type, UInt8Type,
@@ -45,7 +46,6 @@ use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedPageWriter, SerializedRowGroupWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
 use rustc_hash::FxHashMap;
-use std::cmp::Ordering;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -117,7 +117,7 @@ struct Texts {
     /// each value).
     room: usize,
     /// Least and greatest value of the plain pages.
-    plain_range: Option<Range>,
+    plain_range: Option<TextRange>,
 }
 
 impl Texts {
@@ -158,58 +158,6 @@ impl Texts {
         bytes.extend_from_slice(v);
         Some(code)
     }
-
-    /// Widens the plain pages' range to take in `v`.
-    #[inline]
-    fn see_plain(&mut self, v: &[u8]) {
-        let key = prefix(v);
-        match &mut self.plain_range {
-            None => self.plain_range = Some(Range::new(key, v)),
-            Some(r) => {
-                if (key, v) < (r.lo.0, &r.lo.1) {
-                    r.lo = (key, v.to_vec());
-                } else if (key, v) > (r.hi.0, &r.hi.1) {
-                    r.hi = (key, v.to_vec());
-                }
-            }
-        }
-    }
-}
-
-/// The least and greatest of some texts, with their [`prefix`]es: most values are
-/// ordered against them by the prefix alone.
-struct Range {
-    lo: (u64, Vec<u8>),
-    hi: (u64, Vec<u8>),
-}
-
-impl Range {
-    fn new(key: u64, v: &[u8]) -> Range {
-        Range {
-            lo: (key, v.to_vec()),
-            hi: (key, v.to_vec()),
-        }
-    }
-}
-
-/// A text's first 8 bytes as a big-endian integer (zeros past its end): two texts whose
-/// prefixes differ are in the order of their prefixes. `memcmp` is a call and a byte loop
-/// in wasm, and copying a few bytes a call too.
-#[inline]
-fn prefix(v: &[u8]) -> u64 {
-    match v.first_chunk::<8>() {
-        Some(w) => u64::from_be_bytes(*w),
-        None => v
-            .iter()
-            .enumerate()
-            .fold(0, |k, (i, &b)| k | u64::from(b) << (56 - 8 * i)),
-    }
-}
-
-/// Byte order of two texts, by their prefixes where they differ.
-#[inline]
-fn compare(a: &[u8], b: &[u8]) -> Ordering {
-    prefix(a).cmp(&prefix(b)).then_with(|| a.cmp(b))
 }
 
 /// The codes of integers, by slot: a value's bits, read as unsigned.
@@ -518,7 +466,7 @@ impl DictionaryChunk {
             self.fall_back()?;
         }
         if let Dictionary::Texts(texts) = &mut self.dictionary {
-            texts.see_plain(v);
+            TextRange::widen(&mut texts.plain_range, v);
         }
         self.plain
             .extend_from_slice(&(v.len() as u32).to_le_bytes());
@@ -708,10 +656,7 @@ impl DictionaryChunk {
             Dictionary::Texts(t) => {
                 // Every value of the chunk is in its dictionary or its plain pages.
                 let dictionary = (0..t.values.len() as u32).map(|c| t.value(c));
-                let plain = t
-                    .plain_range
-                    .iter()
-                    .flat_map(|r| [&r.lo.1[..], &r.hi.1[..]]);
+                let plain = t.plain_range.iter().flat_map(|r| [r.lo(), r.hi()]);
                 let range = dictionary
                     .chain(plain)
                     .fold(None, |r: Option<(&[u8], &[u8])>, v| {
@@ -916,21 +861,10 @@ fn write_page(
 
 #[cfg(test)]
 mod tests {
-    use super::{bit_width, compare, truncated_max, truncated_min, STATISTICS_BYTES};
+    use super::{bit_width, truncated_max, truncated_min, STATISTICS_BYTES};
     use proptest::prelude::*;
 
     proptest! {
-        #[test]
-        fn texts_compare_as_their_bytes(
-            a in proptest::collection::vec(any::<u8>(), 0..20),
-            b in proptest::collection::vec(any::<u8>(), 0..20),
-            shared in proptest::collection::vec(any::<u8>(), 0..12),
-        ) {
-            // A shared start makes the prefixes tie often, as real texts do.
-            let (a, b) = ([&shared[..], &a[..]].concat(), [&shared[..], &b[..]].concat());
-            prop_assert_eq!(compare(&a, &b), a.cmp(&b));
-        }
-
         #[test]
         fn cut_statistics_still_bound_the_text(s in "\\PC{0,80}") {
             let v = s.as_bytes();

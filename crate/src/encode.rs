@@ -6,6 +6,7 @@ use crate::infer::{ticks_per_second, unit_for_fraction, ColumnPlan, IntType, Kin
 use crate::options::Encoding;
 use crate::scan::Tokens;
 use crate::text::decode_field;
+use crate::textrange::TextRange;
 use crate::value;
 use arrow_array::builder::*;
 use arrow_array::types::{UInt16Type, UInt8Type};
@@ -205,7 +206,7 @@ pub struct Written {
     /// Least and greatest float; NaN never enters.
     floats: Option<(f64, f64)>,
     /// Least and greatest text, by bytes (UTF-8 order, the order Arrow compares in).
-    texts: Option<(Vec<u8>, Vec<u8>)>,
+    texts: Option<TextRange>,
     /// The category codes written, one bit each: their values are compared only at the end.
     /// In a column of bytes (uint8, int8), the values written (offset by 128 for int8); in
     /// a column of booleans, their spellings (see [`bool_spelling`]); in both, from bit 256
@@ -249,9 +250,9 @@ impl Written {
             widen(&mut self.floats, lo);
             widen(&mut self.floats, hi);
         }
-        if let Some((lo, hi)) = o.texts {
-            self.see_bytes(&lo);
-            self.see_bytes(&hi);
+        if let Some(r) = o.texts {
+            self.see_bytes(r.lo());
+            self.see_bytes(r.hi());
         }
         if self.codes.len() < o.codes.len() {
             self.codes.resize(o.codes.len(), 0);
@@ -261,18 +262,9 @@ impl Written {
         }
     }
 
+    #[inline]
     fn see_bytes(&mut self, b: &[u8]) {
-        // Compare before copying: most values are neither a new minimum nor a new maximum.
-        match &mut self.texts {
-            Some((lo, hi)) => {
-                if b < lo.as_slice() {
-                    *lo = b.to_vec();
-                } else if b > hi.as_slice() {
-                    *hi = b.to_vec();
-                }
-            }
-            None => self.texts = Some((b.to_vec(), b.to_vec())),
-        }
+        TextRange::widen(&mut self.texts, b);
     }
 
     #[inline]
@@ -334,8 +326,8 @@ impl Written {
         }
         // Text columns keep their values decoded, so these bytes are UTF-8.
         let text = |b: &[u8]| Extreme::Text(String::from_utf8_lossy(b).into_owned());
-        let (lo, hi) = self.texts.as_ref()?;
-        Some((text(lo), text(hi)))
+        let r = self.texts.as_ref()?;
+        Some((text(r.lo()), text(r.hi())))
     }
 }
 

@@ -44,6 +44,7 @@ pub mod scan;
 pub mod schedule;
 pub mod sniff;
 pub mod text;
+pub mod textrange;
 pub mod value;
 pub mod write;
 
