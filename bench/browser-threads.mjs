@@ -11,8 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { serve } from '../tests/browser/serve.mjs';
+import { benchPage } from './page.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '100' }, runs: { type: 'string', default: '4' } } });
@@ -40,12 +39,7 @@ function threads() {
   return out;
 }
 
-const server = await serve({ isolate: true });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-const page = await browser.newPage();
-await page.route('**/*', (r) => (r.request().url().startsWith(server.origin) ? r.continue() : r.abort()));
-await page.goto(`${server.origin}/bench/browser.html`);
-await page.waitForFunction(() => window.ready === true);
+const { page, close } = await benchPage();
 await page.evaluate((u) => window.runOurs(u, true), csv); // fetched, compiled, warmed up
 
 const byRank = []; // Web Worker threads of each conversion, busiest first, summed by rank
@@ -65,8 +59,7 @@ for (let i = 0; i < runs; i++) {
   }
   workers.sort((a, b) => b - a).forEach((ms, k) => (byRank[k] = (byRank[k] ?? 0) + ms));
 }
-await browser.close();
-await server.close();
+await close();
 
 const each = (ms) => (ms / runs).toFixed(0);
 console.log(`${runs} conversions of ${values.mb} MB: ${each(wall)} ms each, ${each(total)} ms of CPU each (${((total / wall / 2) * 100).toFixed(0)}% of two cores)`);

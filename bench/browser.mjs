@@ -14,8 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { serve } from '../tests/browser/serve.mjs';
+import { benchPage } from './page.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '100' }, runs: { type: 'string', default: '3' }, write: { type: 'string' }, scale: { type: 'string' } } });
@@ -33,12 +32,7 @@ function publish(kind, section) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const server = await serve({ isolate: true });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-const page = await browser.newPage();
-await page.route('**/*', (r) => (r.request().url().startsWith(server.origin) ? r.continue() : r.abort()));
-await page.goto(`${server.origin}/bench/browser.html`);
-await page.waitForFunction(() => window.ready === true);
+const { page, close } = await benchPage();
 
 if (values.scale) {
   const rows = [];
@@ -48,8 +42,7 @@ if (values.scale) {
     console.error(`${size} MB: ${r.ms.toFixed(0)} ms, peak wasm memory ${(r.peakWasmMemoryBytes / 1e6).toFixed(1)} MB`);
     rows.push(r);
   }
-  await browser.close();
-  await server.close();
+  await close();
   const date = new Date().toISOString().slice(0, 10);
   const first = rows[0];
   const last = rows.at(-1);
@@ -84,8 +77,7 @@ for (let i = 0; i < runs; i++) {
   const engine = t ? ` (engine: scan ${t.scan.toFixed(0)} ms, convert ${t.convert.toFixed(0)} ms)` : '';
   console.error(`run ${i + 1}: ours ${ours.at(-1).ms.toFixed(0)} ms${engine}, cold ${cold.at(-1).ms.toFixed(0)} ms, duckdb ${duck.at(-1).ms.toFixed(0)} ms, native ${native.at(-1).toFixed(0)} ms`);
 }
-await browser.close();
-await server.close();
+await close();
 
 const bytes = ours[0].bytesIn;
 const oursMs = median(ours.map((r) => r.ms));
