@@ -86,25 +86,35 @@ struct Columns {
     parquet_schema: SchemaDescPtr,
     statistics: bool,
     props: WriterPropertiesPtr,
-    /// Per column: whether it is encoded by us, and for a text column the bytes its
-    /// dictionary page may take.
-    ours: Vec<Option<usize>>,
+    /// Per column: who encodes it.
+    encoders: Vec<Encoder>,
     /// Codecs for our columns' chunks.
     codecs: Codecs,
+}
+
+/// Who encodes a column.
+#[derive(Clone, Copy)]
+enum Encoder {
+    /// The parquet crate's Arrow writer.
+    Parquet,
+    /// Ours: a category column, or INT32 values with a dictionary.
+    Dictionary,
+    /// Ours: text, whose dictionary page may take this many bytes (0: none).
+    Text(usize),
 }
 
 impl Columns {
     /// Our writer of column `i`, if it is one of ours.
     fn ours(&self, i: usize) -> Result<Option<DictionaryChunk>> {
-        let Some(dictionary_bytes) = self.ours[i] else {
-            return Ok(None);
-        };
         let descr = self.parquet_schema.column(i);
         let (c, s) = (&self.codecs, self.statistics);
-        match self.schema.fields()[i].data_type() {
-            DataType::Dictionary(..) => DictionaryChunk::category(descr, c, s, true),
-            DataType::Utf8 => DictionaryChunk::texts(descr, c, s, true, dictionary_bytes),
-            t => DictionaryChunk::integers(descr, t, c, s, true),
+        match (self.encoders[i], self.schema.fields()[i].data_type()) {
+            (Encoder::Parquet, _) => return Ok(None),
+            (Encoder::Text(bytes), _) => DictionaryChunk::texts(descr, c, s, true, bytes),
+            (Encoder::Dictionary, DataType::Dictionary(..)) => {
+                DictionaryChunk::category(descr, c, s, true)
+            }
+            (Encoder::Dictionary, t) => DictionaryChunk::integers(descr, t, c, s, true),
         }
         .map(Some)
     }
@@ -264,19 +274,20 @@ impl<W: Write + Send> ParquetSink<W> {
         let schema_len = schema.fields().len();
         // INT32 columns are ours unless they were to be written plain; text columns are
         // ours, with a dictionary as the parquet crate would give them.
-        let ours = schema
+        let encoders = schema
             .fields()
             .iter()
             .map(|f| {
                 let plain = plain_columns.contains(f.name());
                 match f.data_type() {
-                    DataType::Dictionary(..) => Some(0),
-                    DataType::Utf8 if plain => Some(0),
+                    DataType::Dictionary(..) => Encoder::Dictionary,
+                    DataType::Utf8 if plain => Encoder::Text(0),
                     DataType::Utf8 if many_texts.contains(f.name()) => {
-                        Some(MANY_TEXTS_DICTIONARY_BYTES)
+                        Encoder::Text(MANY_TEXTS_DICTIONARY_BYTES)
                     }
-                    DataType::Utf8 => Some(dictionary::TEXT_DICTIONARY_BYTES),
-                    t => (dictionary::integers(t) && !plain).then_some(0),
+                    DataType::Utf8 => Encoder::Text(dictionary::TEXT_DICTIONARY_BYTES),
+                    t if dictionary::integers(t) && !plain => Encoder::Dictionary,
+                    _ => Encoder::Parquet,
                 }
             })
             .collect();
@@ -286,7 +297,7 @@ impl<W: Write + Send> ParquetSink<W> {
                 parquet_schema: Arc::new(parquet_schema),
                 statistics: opts.statistics,
                 props,
-                ours,
+                encoders,
                 codecs: Codecs::new(codec),
             },
             writer,
