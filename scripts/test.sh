@@ -21,14 +21,13 @@ step "read-back suite (pyarrow, pandas)"
 PARQUETRY_BIN="$PWD/target/release/parquetry" python3 -m pytest crate/tests/readback -q -p no:cacheprovider
 step "npm package: wasm builds and TypeScript"
 bash scripts/build-web.sh
+# The single-threaded wasm build as scripts/build-web.sh makes it: wasm SIMD, C by clang.
+wasm_st=(CC_wasm32_unknown_unknown=clang-14 AR_wasm32_unknown_unknown=llvm-ar-14
+  RUSTFLAGS="-C target-feature=+simd128,+bulk-memory" CFLAGS_wasm32_unknown_unknown="-msimd128 -mbulk-memory")
 step "clippy of the wasm bindings and their tests (wasm32 with SIMD; the threaded build's few lines need nightly's atomics)"
-CC_wasm32_unknown_unknown=clang-14 AR_wasm32_unknown_unknown=llvm-ar-14 \
-  RUSTFLAGS="-C target-feature=+simd128,+bulk-memory" CFLAGS_wasm32_unknown_unknown="-msimd128 -mbulk-memory" \
-  cargo clippy --locked -p parquetry-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
+env "${wasm_st[@]}" cargo clippy --locked -p parquetry-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "wasm-bindgen tests of the bindings (single-threaded build with wasm SIMD, as shipped; headless Chromium)"
-CC_wasm32_unknown_unknown=clang-14 AR_wasm32_unknown_unknown=llvm-ar-14 \
-  RUSTFLAGS="-C target-feature=+simd128,+bulk-memory" CFLAGS_wasm32_unknown_unknown="-msimd128 -mbulk-memory" \
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+env "${wasm_st[@]}" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   CHROMEDRIVER=/usr/bin/chromedriver \
   cargo test --locked -p parquetry-wasm --target wasm32-unknown-unknown
 step "TypeScript types of the tests' view of the package"

@@ -655,21 +655,14 @@ impl DictionaryChunk {
             }
             Dictionary::Texts(t) => {
                 // Every value of the chunk is in its dictionary or its plain pages.
-                let dictionary = (0..t.values.len() as u32).map(|c| t.value(c));
-                let plain = t.plain_range.iter().flat_map(|r| [r.lo(), r.hi()]);
-                let range = dictionary
-                    .chain(plain)
-                    .fold(None, |r: Option<(&[u8], &[u8])>, v| {
-                        Some(r.map_or((v, v), |(lo, hi)| {
-                            (
-                                if compare(v, lo).is_lt() { v } else { lo },
-                                if compare(v, hi).is_gt() { v } else { hi },
-                            )
-                        }))
-                    });
-                let Some((min, max)) = range else {
+                let mut range = t.plain_range.clone();
+                for code in 0..t.values.len() as u32 {
+                    TextRange::widen(&mut range, t.value(code));
+                }
+                let Some(range) = range else {
                     return Statistics::byte_array(None, None, None, Some(self.nulls), false);
                 };
+                let (min, max) = (range.lo(), range.hi());
                 let (min, min_exact) = truncated_min(min);
                 let (max, max_exact) = truncated_max(max);
                 let Statistics::ByteArray(stats) = Statistics::byte_array(

@@ -59,8 +59,17 @@ fn scalar_any_of(block: &[u8], n: [u8; 4]) -> u64 {
 }
 
 fn scalar_one_and_others(block: &[u8], n: [u8; 4]) -> [u64; 2] {
-    let others = scalar_any_of(block, [n[1], n[2], n[3], n[3]]);
-    [scalar_each_of(block, [n[0], n[0]])[0], others]
+    block
+        .iter()
+        .take(64)
+        .enumerate()
+        .fold([0, 0], |[one, others], (i, &b)| {
+            let other = b == n[1] || b == n[2] || b == n[3];
+            [
+                one | u64::from(b == n[0]) << i,
+                others | u64::from(other) << i,
+            ]
+        })
 }
 
 fn scalar_each_of(block: &[u8], n: [u8; 2]) -> [u64; 2] {
