@@ -52,34 +52,28 @@ pub fn below(n: usize) -> u64 {
     }
 }
 
+/// Masks of the first 64 bytes of `block`, byte by byte: bit `i` of mask `k` is set when
+/// `test(block[i])[k]` holds. The fallback of the vector code, and its reference.
+fn scalar<const K: usize>(block: &[u8], test: impl Fn(u8) -> [bool; K]) -> [u64; K] {
+    let mut m = [0; K];
+    for (i, &b) in block.iter().take(64).enumerate() {
+        for (m, t) in m.iter_mut().zip(test(b)) {
+            *m |= u64::from(t) << i;
+        }
+    }
+    m
+}
+
 fn scalar_any_of(block: &[u8], n: [u8; 4]) -> u64 {
-    block.iter().take(64).enumerate().fold(0, |m, (i, &b)| {
-        m | (u64::from(b == n[0] || b == n[1] || b == n[2] || b == n[3]) << i)
-    })
+    scalar(block, |b| [n.contains(&b)])[0]
 }
 
 fn scalar_one_and_others(block: &[u8], n: [u8; 4]) -> [u64; 2] {
-    block
-        .iter()
-        .take(64)
-        .enumerate()
-        .fold([0, 0], |[one, others], (i, &b)| {
-            let other = b == n[1] || b == n[2] || b == n[3];
-            [
-                one | u64::from(b == n[0]) << i,
-                others | u64::from(other) << i,
-            ]
-        })
+    scalar(block, |b| [b == n[0], n[1..].contains(&b)])
 }
 
 fn scalar_each_of(block: &[u8], n: [u8; 2]) -> [u64; 2] {
-    block
-        .iter()
-        .take(64)
-        .enumerate()
-        .fold([0, 0], |[a, b], (i, &x)| {
-            [a | u64::from(x == n[0]) << i, b | u64::from(x == n[1]) << i]
-        })
+    scalar(block, |b| [b == n[0], b == n[1]])
 }
 
 #[cfg(target_arch = "x86_64")]
